@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(aims_dq::cli::stage_main(aims_dq::cli::Command::Ingest, "dq-ingest"));
+}

@@ -1,0 +1,148 @@
+//! One column of a record batch in a form the checks can read: strings as
+//! strings, integers as i64/u64, floats as f64 (NaN is missing, as in GX),
+//! and every other type as its text.
+
+use std::borrow::Cow;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, UInt64Type};
+use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use arrow_schema::DataType;
+use serde_json::Value;
+
+use crate::util::py_float_repr;
+
+pub enum Col {
+    Str(StringArray),
+    Int(Int64Array),
+    UInt(UInt64Array),
+    Float(Float64Array),
+    Bool(BooleanArray),
+    /// Any other type (dates, timestamps, nested values), as display text.
+    Text(StringArray),
+}
+
+/// One value. `Text` is a non-string value shown as text: it never equals a
+/// string member of a value set (GX compares without coercion).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Bool(bool),
+    Text(&'a str),
+}
+
+impl Cell<'_> {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Cell::Int(i) => Some(i as f64),
+            Cell::UInt(u) => Some(u as f64),
+            Cell::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The text GX's pandas engine checks regexes and lengths against:
+    /// `str(value)` in Python.
+    pub fn text(&self) -> Cow<'_, str> {
+        match *self {
+            Cell::Null => Cow::Borrowed("None"),
+            Cell::Str(s) | Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Int(i) => Cow::Owned(i.to_string()),
+            Cell::UInt(u) => Cow::Owned(u.to_string()),
+            Cell::Float(f) => Cow::Owned(py_float_repr(f)),
+            Cell::Bool(b) => Cow::Borrowed(if b { "True" } else { "False" }),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match *self {
+            Cell::Null => Value::Null,
+            Cell::Str(s) | Cell::Text(s) => Value::String(s.to_string()),
+            Cell::Int(i) => Value::from(i),
+            Cell::UInt(u) => Value::from(u),
+            Cell::Float(f) => serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or_else(|| Value::String(py_float_repr(f))),
+            Cell::Bool(b) => Value::Bool(b),
+        }
+    }
+}
+
+impl Col {
+    pub fn from_array(array: &ArrayRef) -> Result<Col, String> {
+        let cast = |to: &DataType| {
+            arrow_cast::cast(array, to).map_err(|e| format!("cannot read {} values: {e}", array.data_type()))
+        };
+        Ok(match array.data_type() {
+            DataType::Utf8 => Col::Str(array.as_string::<i32>().clone()),
+            DataType::LargeUtf8 | DataType::Utf8View => Col::Str(cast(&DataType::Utf8)?.as_string::<i32>().clone()),
+            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+                Col::Str(cast(&DataType::Utf8)?.as_string::<i32>().clone())
+            }
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                Col::Int(cast(&DataType::Int64)?.as_primitive::<Int64Type>().clone())
+            }
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                Col::UInt(cast(&DataType::UInt64)?.as_primitive::<UInt64Type>().clone())
+            }
+            DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+                Col::Float(cast(&DataType::Float64)?.as_primitive::<Float64Type>().clone())
+            }
+            // Decimals are compared as numbers (GX sees Python Decimals).
+            DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => {
+                Col::Float(cast(&DataType::Float64)?.as_primitive::<Float64Type>().clone())
+            }
+            DataType::Boolean => Col::Bool(array.as_boolean().clone()),
+            _ => Col::Text(display_text(array)?),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Col::Str(a) | Col::Text(a) => a.len(),
+            Col::Int(a) => a.len(),
+            Col::UInt(a) => a.len(),
+            Col::Float(a) => a.len(),
+            Col::Bool(a) => a.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    pub fn cell(&self, i: usize) -> Cell<'_> {
+        match self {
+            Col::Str(a) => if a.is_null(i) { Cell::Null } else { Cell::Str(a.value(i)) },
+            Col::Text(a) => if a.is_null(i) { Cell::Null } else { Cell::Text(a.value(i)) },
+            Col::Int(a) => if a.is_null(i) { Cell::Null } else { Cell::Int(a.value(i)) },
+            Col::UInt(a) => if a.is_null(i) { Cell::Null } else { Cell::UInt(a.value(i)) },
+            Col::Float(a) => {
+                // A NaN is missing, as pandas treats it.
+                if a.is_null(i) || a.value(i).is_nan() { Cell::Null } else { Cell::Float(a.value(i)) }
+            }
+            Col::Bool(a) => if a.is_null(i) { Cell::Null } else { Cell::Bool(a.value(i)) },
+        }
+    }
+}
+
+fn display_text(array: &ArrayRef) -> Result<StringArray, String> {
+    let options = FormatOptions::default();
+    let formatter = ArrayFormatter::try_new(array.as_ref(), &options)
+        .map_err(|e| format!("cannot show {} values as text: {e}", array.data_type()))?;
+    let values: Vec<Option<String>> = (0..array.len())
+        .map(|i| if array.is_null(i) { None } else { Some(formatter.value(i).to_string()) })
+        .collect();
+    Ok(StringArray::from(values))
+}
+

@@ -1,0 +1,551 @@
+//! The ingest stage: discover bronze files, skip processed ones, validate
+//! each against its suite, gate it, and act: PASSED files are watermarked
+//! (and optionally promoted), FAILED and unreadable files quarantined, every
+//! outcome logged.
+
+pub mod actions;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::config::{OnPass, Settings};
+use crate::discover::{self, Shard, SuiteIndex};
+use crate::engine::{self, FileValidation, ReadErrorKind};
+use crate::gate::{self, Verdict};
+use crate::progress::Progress;
+use crate::roots::Roots;
+use crate::state::{Lineage, LogDetails, LogFailure, LogRecord, LogSegment, Watermark};
+use crate::store::Entry;
+use crate::suite::CompiledSuite;
+use crate::util::{now_rfc3339, rfc3339};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Passed,
+    Failed,
+    Error,
+    SkippedNoConfig,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "PASSED",
+            Status::Failed => "FAILED",
+            Status::Error => "ERROR",
+            Status::SkippedNoConfig => "SKIPPED_NO_CONFIG",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Watermarked,
+    Quarantined,
+    Promoted,
+    None,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Watermarked => "watermarked",
+            Action::Quarantined => "quarantined",
+            Action::Promoted => "promoted",
+            Action::None => "none",
+        }
+    }
+}
+
+/// Why a file did not get a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// No suite matches the file.
+    NoSuite,
+    /// The suite is invalid (exit code 2); the file stays in place.
+    Suite,
+    /// The bytes are not readable parquet: quarantined.
+    BadBytes,
+    /// The store failed even after retries: left in place.
+    Transient,
+    /// A bug; the file stays in place.
+    Internal,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub force: bool,
+    pub dry_run: bool,
+    pub shard: Option<Shard>,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    pub entry: Entry,
+    pub status: Status,
+    pub action: Action,
+    pub suite_key: Option<String>,
+    pub validation: Option<FileValidation>,
+    pub verdict: Option<Verdict>,
+    /// Why the file is ERROR or SKIPPED_NO_CONFIG.
+    pub error: Option<String>,
+    /// What kind of problem `error` is.
+    pub problem: Option<Problem>,
+    pub duration: Duration,
+    /// Where the file went, when it moved.
+    pub moved_to: Option<String>,
+}
+
+impl FileOutcome {
+    /// The reason in one line, for the console.
+    pub fn reason(&self) -> String {
+        if let Some(e) = &self.error {
+            return e.clone();
+        }
+        let mut parts = Vec::new();
+        if let Some(v) = &self.verdict {
+            parts.extend(v.threshold_failures.iter().cloned());
+        }
+        if let Some(val) = &self.validation {
+            for f in val.failures().take(3) {
+                parts.push(format!(
+                    "{}{}: {}",
+                    f.expectation_type,
+                    f.column.as_ref().map(|c| format!("({c})")).unwrap_or_default(),
+                    f.summary()
+                ));
+            }
+            let more = val.failures().count().saturating_sub(3);
+            if more > 0 {
+                parts.push(format!("and {more} more failed expectations"));
+            }
+        }
+        parts.join("; ")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IngestSummary {
+    pub run_id: String,
+    pub discovered: usize,
+    pub already_processed: usize,
+    pub outside_shard: usize,
+    pub outcomes: Vec<FileOutcome>,
+    pub log_key: Option<String>,
+    /// State writes that failed (the run reports them and exits 1).
+    pub state_errors: Vec<String>,
+}
+
+impl IngestSummary {
+    pub fn count(&self, status: Status) -> usize {
+        self.outcomes.iter().filter(|o| o.status == status).count()
+    }
+    pub fn quarantined(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.action == Action::Quarantined).count()
+    }
+    pub fn rows(&self) -> u64 {
+        self.outcomes
+            .iter()
+            .filter_map(|o| o.validation.as_ref().map(|v| v.rows))
+            .sum()
+    }
+}
+
+/// The sidecar next to a quarantined file.
+#[derive(Serialize)]
+struct Sidecar<'a> {
+    file: &'a str,
+    status: &'a str,
+    quarantined_at: String,
+    run_id: &'a str,
+    suite: Option<&'a str>,
+    reason: String,
+    verdict: Option<&'a Verdict>,
+    validation: Option<&'a FileValidation>,
+    lineage: &'a Lineage,
+}
+
+struct Context {
+    settings: Settings,
+    roots: Roots,
+    run_id: String,
+    dry_run: bool,
+    host: String,
+}
+
+/// Runs ingest. Errors only when the run cannot start (listing bronze or
+/// reading watermarks fails); per-file problems are outcomes.
+pub async fn run(
+    settings: &Settings,
+    roots: &Roots,
+    opts: &IngestOptions,
+    run_id: &str,
+    progress: &Progress,
+) -> anyhow::Result<IngestSummary> {
+    let suites = SuiteIndex::load(&roots.suites).await?;
+    let marks = roots.state.watermarks().await?;
+    let all = discover::bronze_files(&roots.bronze).await?;
+    let mut summary = IngestSummary {
+        run_id: run_id.to_string(),
+        discovered: all.len(),
+        ..Default::default()
+    };
+    let mut todo = Vec::new();
+    for entry in all {
+        if opts.shard.is_some_and(|s| !s.owns(&entry.key)) {
+            summary.outside_shard += 1;
+        } else if !opts.force && marks.is_processed(&entry) {
+            summary.already_processed += 1;
+        } else {
+            todo.push(entry);
+        }
+    }
+    tracing::info!(
+        stage = "ingest",
+        run_id,
+        discovered = summary.discovered,
+        already_processed = summary.already_processed,
+        to_process = todo.len(),
+        "discovered bronze files"
+    );
+
+    // Each suite is read and compiled once per run.
+    let mut compiled: HashMap<String, Result<Arc<CompiledSuite>, String>> = HashMap::new();
+    let mut jobs = Vec::new();
+    for entry in todo {
+        let suite_key = suites.lookup(&entry.key, &settings.suite_map);
+        let suite = match &suite_key {
+            None => None,
+            Some(key) => {
+                if !compiled.contains_key(key) {
+                    let loaded = load_suite(roots, key).await;
+                    compiled.insert(key.clone(), loaded);
+                }
+                compiled.get(key).cloned()
+            }
+        };
+        jobs.push((entry, suite_key, suite));
+    }
+
+    let ctx = Arc::new(Context {
+        settings: settings.clone(),
+        roots: roots.clone(),
+        run_id: run_id.to_string(),
+        dry_run: opts.dry_run,
+        host: gethostname::gethostname().to_string_lossy().into_owned(),
+    });
+    let bar = progress.bar("ingest", jobs.len() as u64);
+    let mut segment = LogSegment::new(run_id, opts.shard.map(|s| s.tag()).as_deref());
+    let mut results = futures::stream::iter(jobs.into_iter().map(|(entry, suite_key, suite)| {
+        let ctx = ctx.clone();
+        let fallback = entry.clone();
+        let suite_key2 = suite_key.clone();
+        async move {
+            match tokio::spawn(process(ctx, entry, suite_key, suite)).await {
+                Ok(outcome) => outcome,
+                Err(e) => FileOutcome {
+                    entry: fallback,
+                    status: Status::Error,
+                    action: Action::None,
+                    suite_key: suite_key2,
+                    validation: None,
+                    verdict: None,
+                    error: Some(format!("internal error while validating: {e}; the file was left in place")),
+                    problem: Some(Problem::Internal),
+                    duration: Duration::ZERO,
+                    moved_to: None,
+                },
+            }
+        }
+    }))
+    .buffer_unordered(settings.workers);
+
+    while let Some(outcome) = results.next().await {
+        bar.inc(1);
+        report_outcome(&outcome, opts.dry_run);
+        if !opts.dry_run {
+            // One writer for state: the log line first, then the watermark.
+            let record = log_record(&ctx, &outcome);
+            if let Err(e) = segment.push(&record) {
+                summary.state_errors.push(format!("{e:#}"));
+            } else if let Err(e) = roots.state.write_segment(&segment).await {
+                let msg = format!("could not write the dq log: {e:#}");
+                tracing::error!(stage = "ingest", "{msg}");
+                summary.state_errors.push(msg);
+            }
+            if let Some(mark) = watermark_for(&ctx, &outcome) {
+                if let Err(e) = roots.state.record_watermarks(&[(outcome.entry.key.clone(), mark)]).await {
+                    let msg = format!("could not record the watermark of {}: {e:#}", outcome.entry.key);
+                    tracing::error!(stage = "ingest", "{msg}");
+                    summary.state_errors.push(msg);
+                }
+            }
+        }
+        summary.outcomes.push(outcome);
+    }
+    bar.finish_and_clear();
+    summary.outcomes.sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
+    if !segment.is_empty() {
+        summary.log_key = Some(segment.key.clone());
+    }
+    Ok(summary)
+}
+
+async fn load_suite(roots: &Roots, key: &str) -> Result<Arc<CompiledSuite>, String> {
+    let source = roots.suites.display(key);
+    let text = match roots.suites.get(key).await {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(None) => return Err(format!("suite {source} does not exist; run `aims-dq profile` or fix suite_map")),
+        Err(e) => return Err(format!("{e:#}")),
+    };
+    CompiledSuite::load(&text, &source)
+        .map(Arc::new)
+        .map_err(|e| format!("{e:#}"))
+}
+
+fn base_outcome(entry: Entry, suite_key: Option<String>) -> FileOutcome {
+    FileOutcome {
+        entry,
+        status: Status::Error,
+        action: Action::None,
+        suite_key,
+        validation: None,
+        verdict: None,
+        error: None,
+        problem: None,
+        duration: Duration::ZERO,
+        moved_to: None,
+    }
+}
+
+async fn process(
+    ctx: Arc<Context>,
+    entry: Entry,
+    suite_key: Option<String>,
+    suite: Option<Result<Arc<CompiledSuite>, String>>,
+) -> FileOutcome {
+    let start = Instant::now();
+    let mut out = base_outcome(entry.clone(), suite_key);
+    let suite = match suite {
+        None => {
+            out.status = Status::SkippedNoConfig;
+            out.problem = Some(Problem::NoSuite);
+            out.error = Some(format!(
+                "no validation suite for {}; run profile (expected {}) or map it in suite_map",
+                entry.key,
+                crate::suite::suite_file_name(&discover::table_of(&entry.key))
+            ));
+            out.duration = start.elapsed();
+            return out;
+        }
+        Some(Err(e)) => {
+            out.error = Some(format!("suite error, file left in place: {e}"));
+            out.problem = Some(Problem::Suite);
+            out.duration = start.elapsed();
+            return out;
+        }
+        Some(Ok(s)) => s,
+    };
+
+    // Transient store failures are retried with backoff; bad bytes are not.
+    let mut attempt = 0;
+    let result = loop {
+        match engine::validate(&ctx.roots.bronze, &entry, &suite).await {
+            Err(e) if e.kind == ReadErrorKind::Transient && attempt < ctx.settings.retries => {
+                attempt += 1;
+                tracing::warn!(stage = "ingest", file = %entry.key, attempt, error = %e, "transient error, retrying");
+                tokio::time::sleep(Duration::from_millis(200 * (1 << attempt.min(6)))).await;
+            }
+            other => break other,
+        }
+    };
+
+    match result {
+        Ok(validation) => {
+            let threshold = ctx.settings.threshold_for(suite.suite.threshold);
+            let verdict = gate::judge(&validation.results, threshold, &suite.severity_thresholds);
+            out.status = if verdict.passed { Status::Passed } else { Status::Failed };
+            out.validation = Some(validation);
+            out.verdict = Some(verdict);
+        }
+        Err(e) if e.kind == ReadErrorKind::Transient => {
+            out.problem = Some(Problem::Transient);
+            out.error = Some(format!(
+                "{} (after {} retries); the file was left in place for the next run",
+                e.message, attempt
+            ));
+        }
+        Err(e) => {
+            // Bad bytes: quarantined below like a failed file.
+            out.problem = Some(Problem::BadBytes);
+            out.error = Some(e.message);
+        }
+    }
+    out.duration = start.elapsed();
+    act(&ctx, &mut out).await;
+    out.duration = start.elapsed();
+    out
+}
+
+/// Applies the verdict to the file (nothing in a dry run).
+async fn act(ctx: &Context, out: &mut FileOutcome) {
+    let quarantine = out.status == Status::Failed || out.problem == Some(Problem::BadBytes);
+    let roots = &ctx.roots;
+    if out.status == Status::Passed {
+        let promote = match (ctx.settings.on_pass, &roots.silver) {
+            (OnPass::None, _) | (_, None) => None,
+            (mode, Some(silver)) => Some((mode == OnPass::Move, silver)),
+        };
+        out.action = if promote.is_some() { Action::Promoted } else { Action::Watermarked };
+        if let (Some((remove, silver)), false) = (promote, ctx.dry_run) {
+            if let Err(e) = actions::promote(&roots.bronze, &out.entry, silver, remove).await {
+                out.status = Status::Error;
+                out.action = Action::None;
+                out.error = Some(format!("passed, but promotion to silver failed: {e:#}; left in bronze"));
+            }
+        }
+        return;
+    }
+    if !quarantine {
+        return;
+    }
+    out.action = Action::Quarantined;
+    if ctx.dry_run {
+        return;
+    }
+    let lineage = lineage(ctx, out);
+    let sidecar = Sidecar {
+        file: &out.entry.key,
+        status: out.status.as_str(),
+        quarantined_at: now_rfc3339(),
+        run_id: &ctx.run_id,
+        suite: out.suite_key.as_deref(),
+        reason: out.reason(),
+        verdict: out.verdict.as_ref(),
+        validation: out.validation.as_ref(),
+        lineage: &lineage,
+    };
+    match actions::quarantine(&roots.bronze, &out.entry, &roots.quarantine, &ctx.run_id, &sidecar).await {
+        Ok(key) => out.moved_to = Some(roots.quarantine.display(&key)),
+        Err(e) => {
+            out.action = Action::None;
+            out.status = Status::Error;
+            out.error = Some(format!(
+                "{}; moving it to quarantine failed: {e:#}; the file was left in place",
+                out.reason()
+            ));
+        }
+    }
+}
+
+fn lineage(ctx: &Context, out: &FileOutcome) -> Lineage {
+    Lineage {
+        source_path: ctx.roots.bronze.display(&out.entry.key),
+        config_path: out.suite_key.as_ref().map(|k| ctx.roots.suites.display(k)),
+        etag: out.entry.e_tag.clone(),
+        file_size_bytes: out.entry.size,
+        modification_time: rfc3339(out.entry.last_modified),
+        host: ctx.host.clone(),
+    }
+}
+
+fn log_record(ctx: &Context, out: &FileOutcome) -> LogRecord {
+    let failures: Vec<LogFailure> = out
+        .validation
+        .iter()
+        .flat_map(|v| v.failures())
+        .map(|f| LogFailure {
+            expectation: f.expectation_type.clone(),
+            column: f.column.clone(),
+            severity: f.severity.as_str().to_string(),
+            details: f.summary(),
+        })
+        .collect();
+    LogRecord {
+        timestamp: now_rfc3339(),
+        run_id: ctx.run_id.clone(),
+        file: out.entry.key.rsplit('/').next().unwrap_or(&out.entry.key).to_string(),
+        path: out.entry.key.clone(),
+        status: out.status.as_str().to_string(),
+        score: out.verdict.as_ref().map(|v| v.score),
+        threshold: out.verdict.as_ref().map(|v| v.threshold),
+        rows: out.validation.as_ref().map(|v| v.rows),
+        bytes: out.entry.size,
+        duration_ms: out.duration.as_millis() as u64,
+        suite: out.suite_key.clone(),
+        table: Some(discover::table_of(&out.entry.key)),
+        details: LogDetails {
+            failed_count: failures.len(),
+            failures,
+            threshold_failures: out
+                .verdict
+                .as_ref()
+                .map(|v| v.threshold_failures.clone())
+                .unwrap_or_default(),
+            error: out.error.clone(),
+        },
+        action: out.action.as_str().to_string(),
+        lineage: lineage(ctx, out),
+    }
+}
+
+/// Passed and quarantined files get a watermark; files left in place
+/// (no suite, transient errors, suite errors) are tried again next run.
+fn watermark_for(ctx: &Context, out: &FileOutcome) -> Option<Watermark> {
+    match out.action {
+        Action::Watermarked | Action::Promoted | Action::Quarantined => Some(Watermark::for_entry(
+            &out.entry,
+            out.status.as_str(),
+            out.verdict.as_ref().map(|v| v.score),
+            &ctx.run_id,
+        )),
+        Action::None => None,
+    }
+}
+
+fn report_outcome(out: &FileOutcome, dry_run: bool) {
+    let would = if dry_run { "would be " } else { "" };
+    let score = out.verdict.as_ref().map(|v| v.score);
+    match (out.status, out.action) {
+        (Status::Passed, action) => tracing::info!(
+            stage = "ingest",
+            file = %out.entry.key,
+            status = "PASSED",
+            score,
+            action = action.as_str(),
+            dry_run,
+            "{} passed ({}{})",
+            out.entry.key,
+            would,
+            action.as_str()
+        ),
+        (Status::SkippedNoConfig, _) => tracing::warn!(
+            stage = "ingest",
+            file = %out.entry.key,
+            status = "SKIPPED_NO_CONFIG",
+            "{}",
+            out.reason()
+        ),
+        (status, action) => tracing::warn!(
+            stage = "ingest",
+            file = %out.entry.key,
+            status = status.as_str(),
+            score,
+            action = action.as_str(),
+            dry_run,
+            "{} {} ({}{}): {}",
+            out.entry.key,
+            status.as_str(),
+            would,
+            action.as_str(),
+            out.reason()
+        ),
+    }
+}

@@ -1,0 +1,167 @@
+//! Rules from statistics. Every rule must hold on the data it came from:
+//! a suite generated from a file validates that file with score 100.
+
+use serde_json::{json, Map, Value};
+
+use super::stats::{ColumnStats, ValueKind, PATTERNS};
+use crate::config::ProfileSettings;
+use crate::suite::{ExpectationConfig, Suite};
+use crate::util::floor3;
+
+/// The Python pipeline's pass-rate thresholds per severity.
+pub fn default_quality_thresholds() -> Map<String, Value> {
+    let mut m = Map::new();
+    for (k, v) in [("critical", 95.0), ("high", 95.0), ("medium", 80.0), ("low", 50.0)] {
+        m.insert(k.into(), json!(v));
+    }
+    m
+}
+
+fn expectation(kind: &str, kwargs: Value, severity: &str, description: String) -> ExpectationConfig {
+    let mut meta = Map::new();
+    meta.insert("severity".into(), json!(severity));
+    meta.insert("description".into(), json!(description));
+    ExpectationConfig {
+        expectation_type: kind.into(),
+        kwargs: kwargs.as_object().cloned().unwrap_or_default(),
+        meta,
+        extra: Map::new(),
+    }
+}
+
+fn with_mostly(mut kwargs: Value, mostly: f64) -> Value {
+    if mostly < 1.0 {
+        kwargs["mostly"] = json!(mostly);
+    }
+    kwargs
+}
+
+pub struct TableFacts<'a> {
+    pub table: &'a str,
+    pub source: &'a str,
+    pub rows: u64,
+    pub sampled_rows: u64,
+    pub columns: &'a [ColumnStats],
+}
+
+pub fn suite_for(facts: &TableFacts, settings: &ProfileSettings) -> Suite {
+    let mut ex = Vec::new();
+    ex.push(expectation(
+        "expect_table_row_count_to_be_between",
+        // A table that was empty when profiled must not fail for being empty.
+        json!({"min_value": if facts.rows > 0 { 1 } else { 0 }, "max_value": null}),
+        "critical",
+        if facts.rows > 0 { "Table should not be empty".into() } else { "Table was empty when profiled".into() },
+    ));
+    ex.push(expectation(
+        "expect_table_column_count_to_equal",
+        json!({"value": facts.columns.len()}),
+        "high",
+        "Detect schema drift - column count should remain stable".into(),
+    ));
+    for c in facts.columns {
+        column_rules(c, settings, &mut ex);
+    }
+    let mut data_source = Map::new();
+    data_source.insert("type".into(), json!("parquet"));
+    data_source.insert("source".into(), json!(facts.source));
+    data_source.insert("profiled_rows".into(), json!(facts.sampled_rows));
+    data_source.insert("profiled_columns".into(), json!(facts.columns.len()));
+    data_source.insert("total_rows".into(), json!(facts.rows));
+    Suite {
+        validation_name: Some(facts.table.to_string()),
+        description: Some(format!("Data quality validation for {}", facts.table)),
+        generated_at: Some(json!(crate::util::now_rfc3339())),
+        data_source: Some(Value::Object(data_source)),
+        quality_thresholds: default_quality_thresholds(),
+        threshold: None,
+        expectations: ex,
+        extra: Map::new(),
+    }
+}
+
+fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<ExpectationConfig>) {
+    let col = &c.name;
+    ex.push(expectation(
+        "expect_column_to_exist",
+        json!({"column": col}),
+        "critical",
+        format!("Column {col} must exist in the data"),
+    ));
+    if c.count == 0 {
+        return;
+    }
+    let unique = c.unique == Some(true) && c.non_null() > 0;
+    // Sentinels count as missing here: the rule's `mostly` is the share of
+    // real values, so it holds (GX counts only true nulls against it).
+    let missing = c.nulls + c.sentinels;
+    let null_pct = c.nulls as f64 / c.count as f64 * 100.0;
+    if c.present() > 0 {
+        let mostly = if missing == 0 { 1.0 } else { floor3(c.present() as f64 / c.count as f64) };
+        let mut e = expectation(
+            "expect_column_values_to_not_be_null",
+            with_mostly(json!({"column": col}), mostly),
+            if unique { "high" } else { "medium" },
+            format!("Column {col} should have minimal nulls (currently {:.1}%)", missing as f64 / c.count as f64 * 100.0),
+        );
+        e.meta.insert("observed_null_percent".into(), json!(null_pct));
+        ex.push(e);
+    }
+    if unique {
+        ex.push(expectation(
+            "expect_column_values_to_be_unique",
+            json!({"column": col}),
+            "critical",
+            format!("ID column {col} must have unique values"),
+        ));
+    }
+    let small_set = c.distinct_known()
+        && c.distinct.is_some_and(|d| d > 0 && d as usize <= settings.max_set_size)
+        && !unique;
+    if small_set {
+        let values: Vec<Value> = c.top_values.iter().map(|(v, _)| v.clone()).collect();
+        ex.push(expectation(
+            "expect_column_values_to_be_in_set",
+            json!({"column": col, "value_set": values}),
+            "medium",
+            "Values should be one of the known categories".into(),
+        ));
+    }
+    if c.kind == ValueKind::String {
+        if let (Some(min), Some(max)) = (c.min_length, c.max_length) {
+            ex.push(expectation(
+                "expect_column_value_lengths_to_be_between",
+                json!({"column": col, "min_value": min, "max_value": max}),
+                "low",
+                "String length should be within observed range".into(),
+            ));
+        }
+        if !small_set && c.present() > 0 {
+            let best = c
+                .pattern_matches
+                .iter()
+                .zip(PATTERNS.iter())
+                .find(|((_, hits), _)| *hits as f64 >= settings.min_pattern_share * c.present() as f64);
+            if let Some(((name, hits), (_, re))) = best {
+                // Sentinels are non-null for GX, so they count against the pattern.
+                let mostly = floor3(*hits as f64 / c.non_null() as f64);
+                ex.push(expectation(
+                    "expect_column_values_to_match_regex",
+                    with_mostly(json!({"column": col, "regex": re.as_str()}), mostly),
+                    "medium",
+                    format!("Values should look like {name} values"),
+                ));
+            }
+        }
+    }
+    if matches!(c.kind, ValueKind::Integer | ValueKind::Float) {
+        if let (Some(min), Some(max)) = (&c.min_value, &c.max_value) {
+            ex.push(expectation(
+                "expect_column_values_to_be_between",
+                json!({"column": col, "min_value": min, "max_value": max}),
+                "medium",
+                "Values should stay within the observed range".into(),
+            ));
+        }
+    }
+}

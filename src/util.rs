@@ -1,0 +1,109 @@
+//! Small shared helpers: time stamps, run ids, stable hashing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// UTC now as RFC 3339 with microseconds.
+pub fn now_rfc3339() -> String {
+    rfc3339(Utc::now())
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A pseudo-random number, good enough for run ids and jitter (not for secrets).
+pub fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
+    let seed = nanos
+        ^ (std::process::id() as u64).rotate_left(32)
+        ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    splitmix64(seed)
+}
+
+pub fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A run id that sorts by time: `20260126T101500Z-3f9a1c`.
+pub fn new_run_id() -> String {
+    format!(
+        "{}-{:06x}",
+        Utc::now().format("%Y%m%dT%H%M%SZ"),
+        random_u64() & 0xff_ffff
+    )
+}
+
+/// FNV-1a: a hash that stays the same across releases and platforms, for
+/// splitting the file list between shards.
+pub fn stable_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Rounds down to three decimals, so a `mostly` derived from data still holds on it.
+pub fn floor3(x: f64) -> f64 {
+    (x * 1000.0).floor() / 1000.0
+}
+
+/// Python's `repr` of a float, which is what Great Expectations compares
+/// against when it turns numbers into text (e.g. `517.0`, `1e+16`).
+pub fn py_float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let abs = x.abs();
+    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
+        // Scientific notation with the shortest round-trip mantissa.
+        let s = format!("{x:e}");
+        let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mant}e{sign}{:02}", exp.abs());
+    }
+    let s = format!("{x:?}");
+    if s.contains('.') || s.contains('e') {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_float_repr() {
+        assert_eq!(py_float_repr(517.0), "517.0");
+        assert_eq!(py_float_repr(0.1), "0.1");
+        assert_eq!(py_float_repr(-2.5), "-2.5");
+        assert_eq!(py_float_repr(1e16), "1e+16");
+        assert_eq!(py_float_repr(1.5e-5), "1.5e-05");
+        assert_eq!(py_float_repr(123456789.0), "123456789.0");
+    }
+
+    #[test]
+    fn floor3_never_rounds_up() {
+        assert_eq!(floor3(0.9999), 0.999);
+        assert!(floor3(2.0 / 3.0) <= 2.0 / 3.0);
+    }
+
+    #[test]
+    fn stable_hash_is_fixed() {
+        assert_eq!(stable_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_ne!(stable_hash("a.parquet"), stable_hash("b.parquet"));
+    }
+}

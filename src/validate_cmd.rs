@@ -1,0 +1,115 @@
+//! `aims-dq validate FILE --suite SUITE`: one file, one suite, the result
+//! printed as text or as a GX-shaped validation result.
+
+use serde_json::json;
+
+use crate::cli::OutputFormat;
+use crate::config::Settings;
+use crate::engine;
+use crate::error::{config_err, exit};
+use crate::gate;
+use crate::store::Store;
+use crate::suite::CompiledSuite;
+
+/// Splits `dir/name` (path or URL) into a store root and a key.
+fn split(location: &str) -> (String, String) {
+    match location.rsplit_once('/') {
+        Some((dir, name)) if !dir.is_empty() && !dir.ends_with(':') && !dir.ends_with("//") => {
+            (dir.to_string(), name.to_string())
+        }
+        Some(("", name)) => ("/".to_string(), name.to_string()),
+        _ => (".".to_string(), location.to_string()),
+    }
+}
+
+pub async fn run(file: &str, suite: &str, format: OutputFormat, settings: &Settings) -> anyhow::Result<i32> {
+    let (suite_dir, suite_key) = split(suite);
+    let suite_store = Store::open(&suite_dir, false)?;
+    let text = suite_store
+        .get(&suite_key)
+        .await?
+        .ok_or_else(|| config_err(format!("suite {suite} does not exist")))?;
+    let compiled = CompiledSuite::load(&String::from_utf8_lossy(&text), suite)?;
+
+    let (dir, key) = split(file);
+    let store = Store::open(&dir, false)?;
+    let entry = store
+        .head(&key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{file} does not exist"))?;
+    let validation = match engine::validate(&store, &entry, &compiled).await {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {file}: {e}");
+            return Ok(exit::FAILURE);
+        }
+    };
+    let threshold = settings.threshold_for(compiled.suite.threshold);
+    let verdict = gate::judge(&validation.results, threshold, &compiled.severity_thresholds);
+    match format {
+        OutputFormat::Json => {
+            let results: Vec<_> = validation
+                .results
+                .iter()
+                .map(|r| {
+                    json!({
+                        "expectation_config": {
+                            "expectation_type": r.expectation_type,
+                            "kwargs": r.kwargs,
+                            "meta": r.meta,
+                        },
+                        "success": r.success,
+                        "result": r.result,
+                        "exception_info": r.exception_info.clone().unwrap_or(engine::ExceptionInfo {
+                            raised_exception: false,
+                            exception_message: String::new(),
+                        }),
+                    })
+                })
+                .collect();
+            let doc = json!({
+                "success": verdict.passed,
+                "statistics": {
+                    "evaluated_expectations": verdict.evaluated,
+                    "successful_expectations": verdict.successful,
+                    "unsuccessful_expectations": verdict.evaluated - verdict.successful,
+                    "success_percent": verdict.score,
+                },
+                "results": results,
+                "meta": {
+                    "file": file,
+                    "suite": compiled.name,
+                    "rows": validation.rows,
+                    "threshold": verdict.threshold,
+                    "threshold_failures": verdict.threshold_failures,
+                },
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        OutputFormat::Text => {
+            for r in &validation.results {
+                let mark = if r.success { "ok  " } else { "FAIL" };
+                let col = r.column.as_ref().map(|c| format!("({c})")).unwrap_or_default();
+                if r.success {
+                    println!("{mark} #{} {}{}", r.index, r.expectation_type, col);
+                } else {
+                    println!("{mark} #{} {}{} [{}]: {}", r.index, r.expectation_type, col, r.severity.as_str(), r.summary());
+                }
+            }
+            println!(
+                "{}: {} rows, score {:.1}% ({}/{}), threshold {:.1}% -> {}",
+                file,
+                validation.rows,
+                verdict.score,
+                verdict.successful,
+                verdict.evaluated,
+                verdict.threshold,
+                if verdict.passed { "PASSED" } else { "FAILED" }
+            );
+            for f in &verdict.threshold_failures {
+                println!("  {f}");
+            }
+        }
+    }
+    Ok(if verdict.passed { exit::OK } else { exit::QUARANTINED })
+}

@@ -1,0 +1,186 @@
+//! Shared helpers: a workspace in a temporary folder with its own roots,
+//! the real binaries, and the shared corpus when it is present.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Log lines (JSON, as the binary writes when stderr is not a terminal).
+    pub fn log_lines(&self) -> Vec<Value> {
+        self.stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+impl Workspace {
+    /// An empty workspace with a config whose roots all live inside it.
+    pub fn new() -> Workspace {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = Workspace { dir };
+        std::fs::create_dir_all(ws.bronze()).unwrap();
+        ws.write_config("");
+        ws
+    }
+
+    /// A workspace with the demo sample (and its defective deliveries).
+    pub fn with_demo(deliveries: bool) -> Workspace {
+        let ws = Workspace::new();
+        aims_dq::sample::generate(&ws.bronze(), aims_dq::sample::Scale::Demo, deliveries).expect("sample");
+        ws
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+    pub fn bronze(&self) -> PathBuf {
+        self.path("bronze")
+    }
+    pub fn suites(&self) -> PathBuf {
+        self.path("suites")
+    }
+    pub fn state(&self) -> PathBuf {
+        self.path("state")
+    }
+    pub fn quarantine(&self) -> PathBuf {
+        self.path("quarantine")
+    }
+    pub fn silver(&self) -> PathBuf {
+        self.path("silver")
+    }
+    pub fn config(&self) -> PathBuf {
+        self.path("pipeline.yaml")
+    }
+
+    /// Writes the workspace config: roots inside the workspace, plus `extra` YAML.
+    pub fn write_config(&self, extra: &str) {
+        let d = self.dir.path().display();
+        let text = format!(
+            "bronze: {d}/bronze\nsuites: {d}/suites\nstate: {d}/state\nquarantine: {d}/quarantine\nsilver: {d}/silver\n{extra}"
+        );
+        std::fs::write(self.config(), text).unwrap();
+    }
+
+    pub fn command(&self, bin: &str) -> Command {
+        let exe = match bin {
+            "aims-dq" => env!("CARGO_BIN_EXE_aims-dq"),
+            "dq-profile" => env!("CARGO_BIN_EXE_dq-profile"),
+            "dq-ingest" => env!("CARGO_BIN_EXE_dq-ingest"),
+            "dq-monitor" => env!("CARGO_BIN_EXE_dq-monitor"),
+            other => panic!("unknown binary {other}"),
+        };
+        let mut c = Command::new(exe);
+        c.current_dir(self.dir.path());
+        // Nothing from the caller's environment may steer the run.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AIMS_DQ_") || k == "JOB_COMPLETION_INDEX" || k == "RUST_LOG" {
+                c.env_remove(k);
+            }
+        }
+        c.env("AIMS_DQ_CONFIG", self.config());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_bin("aims-dq", args)
+    }
+
+    pub fn run_bin(&self, bin: &str, args: &[&str]) -> Run {
+        Run::from(self.command(bin).args(args).output().expect("run binary"))
+    }
+
+    pub fn watermarks(&self) -> Value {
+        let text = std::fs::read_to_string(self.state().join("watermarks.json")).unwrap_or_else(|_| "{}".into());
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Every dq log line written so far.
+    pub fn log_records(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for f in files_under(&self.state().join("dq_logs")) {
+            for line in std::fs::read_to_string(&f).unwrap().lines() {
+                out.push(serde_json::from_str(line).expect("log line is JSON"));
+            }
+        }
+        out
+    }
+
+    pub fn latest_report(&self) -> Value {
+        let mut reports: Vec<PathBuf> = files_under(&self.state().join("reports"))
+            .into_iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("dq_report_"))
+            .collect();
+        reports.sort();
+        let last = reports.last().expect("a report was written");
+        serde_json::from_str(&std::fs::read_to_string(last).unwrap()).unwrap()
+    }
+
+    /// path → bytes of every file in the workspace (except the config).
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        files_under(self.dir.path())
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p, bytes)
+            })
+            .collect()
+    }
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The shared folder next to the project (corpus and reference suites), if present.
+pub fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared is absent, so the corpus and reference suites cannot be read");
+        None
+    }
+}
+
+/// Statuses of the dq log lines by file name.
+pub fn statuses(records: &[Value]) -> BTreeMap<String, String> {
+    records
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+        .collect()
+}
