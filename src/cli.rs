@@ -72,7 +72,11 @@ pub struct Common {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "aims-dq", version, about = "Data-quality gate for bronze parquet data")]
+#[command(
+    name = "aims-dq",
+    version,
+    about = "Data-quality gate for bronze parquet data"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
@@ -169,7 +173,9 @@ fn shard_from(common: &Common) -> anyhow::Result<Option<Shard>> {
         return Shard::parse(s).map(Some).map_err(config_err);
     }
     match (std::env::var("JOB_COMPLETION_INDEX").ok(), common.shards) {
-        (Some(i), Some(n)) => Shard::parse(&format!("{i}/{n}")).map(Some).map_err(config_err),
+        (Some(i), Some(n)) => Shard::parse(&format!("{i}/{n}"))
+            .map(Some)
+            .map_err(config_err),
         _ => Ok(None),
     }
 }
@@ -186,7 +192,10 @@ fn execute(common: Common, command: Command) -> i32 {
     };
     let human = crate::logging::init(settings.log_format);
     let progress = Progress::new(human && std::io::stderr().is_terminal());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -213,13 +222,24 @@ fn worst(codes: &[i32]) -> i32 {
     exit::OK
 }
 
-async fn dispatch(common: &Common, command: Command, settings: &Settings, progress: &Progress) -> anyhow::Result<i32> {
+async fn dispatch(
+    common: &Common,
+    command: Command,
+    settings: &Settings,
+    progress: &Progress,
+) -> anyhow::Result<i32> {
     let dry_run = common.dry_run;
     match command {
-        Command::Sample { scale, out, no_deliveries } => {
+        Command::Sample {
+            scale,
+            out,
+            no_deliveries,
+        } => {
             let out = out.unwrap_or_else(|| PathBuf::from(&settings.bronze));
             let start = Instant::now();
-            let s = tokio::task::spawn_blocking(move || sample::generate(&out, scale, !no_deliveries)).await??;
+            let s =
+                tokio::task::spawn_blocking(move || sample::generate(&out, scale, !no_deliveries))
+                    .await??;
             println!(
                 "Sample data: {} tables, {} files, {} rows in {:.1}s",
                 s.tables,
@@ -229,7 +249,11 @@ async fn dispatch(common: &Common, command: Command, settings: &Settings, progre
             );
             Ok(exit::OK)
         }
-        Command::Validate { file, suite, format } => crate::validate_cmd::run(&file, &suite, format, settings).await,
+        Command::Validate {
+            file,
+            suite,
+            format,
+        } => crate::validate_cmd::run(&file, &suite, format, settings).await,
         Command::Profile => {
             let roots = Roots::open(settings, dry_run).await?;
             Ok(run_profile(common, settings, &roots, progress).await?)
@@ -273,16 +297,34 @@ async fn seed_sample_data(settings: &Settings, dry_run: bool) -> anyhow::Result<
         println!("Would write the demo sample data to {}", dir.display());
         return Ok(());
     }
-    let s = tokio::task::spawn_blocking(move || sample::generate(&dir, Scale::Demo, true)).await??;
-    println!("Wrote demo sample data: {} files, {} rows into {}", s.files.len(), s.rows, settings.bronze);
+    let s =
+        tokio::task::spawn_blocking(move || sample::generate(&dir, Scale::Demo, true)).await??;
+    println!(
+        "Wrote demo sample data: {} files, {} rows into {}",
+        s.files.len(),
+        s.rows,
+        settings.bronze
+    );
     Ok(())
 }
 
-async fn run_profile(common: &Common, settings: &Settings, roots: &Roots, progress: &Progress) -> anyhow::Result<i32> {
+async fn run_profile(
+    common: &Common,
+    settings: &Settings,
+    roots: &Roots,
+    progress: &Progress,
+) -> anyhow::Result<i32> {
     let start = Instant::now();
-    let opts = ProfileOptions { force: common.force, dry_run: common.dry_run };
+    let opts = ProfileOptions {
+        force: common.force,
+        dry_run: common.dry_run,
+    };
     let summary = profile::run(settings, roots, &opts, progress).await?;
-    let verb = if common.dry_run { "would write" } else { "wrote" };
+    let verb = if common.dry_run {
+        "would write"
+    } else {
+        "wrote"
+    };
     println!(
         "Profile: {verb} {} suites, {} already present, {} failed ({:.2}s)",
         summary.written(),
@@ -295,17 +337,34 @@ async fn run_profile(common: &Common, settings: &Settings, roots: &Roots, progre
             println!("  could not profile {table}: {error}");
         }
     }
-    Ok(if summary.failed() > 0 { exit::FAILURE } else { exit::OK })
+    Ok(if summary.failed() > 0 {
+        exit::FAILURE
+    } else {
+        exit::OK
+    })
 }
 
-async fn run_ingest(common: &Common, settings: &Settings, roots: &Roots, progress: &Progress) -> anyhow::Result<i32> {
+async fn run_ingest(
+    common: &Common,
+    settings: &Settings,
+    roots: &Roots,
+    progress: &Progress,
+) -> anyhow::Result<i32> {
     let start = Instant::now();
-    let opts = IngestOptions { force: common.force, dry_run: common.dry_run, shard: shard_from(common)? };
+    let opts = IngestOptions {
+        force: common.force,
+        dry_run: common.dry_run,
+        shard: shard_from(common)?,
+    };
     let run_id = crate::util::new_run_id();
     let summary = ingest::run(settings, roots, &opts, &run_id, progress).await?;
     print_ingest(&summary, common.dry_run, start.elapsed().as_secs_f64());
     let mut codes = Vec::new();
-    if summary.outcomes.iter().any(|o| o.problem == Some(Problem::Suite)) {
+    if summary
+        .outcomes
+        .iter()
+        .any(|o| o.problem == Some(Problem::Suite))
+    {
         codes.push(exit::CONFIG);
     }
     if summary
@@ -323,7 +382,11 @@ async fn run_ingest(common: &Common, settings: &Settings, roots: &Roots, progres
 }
 
 fn print_ingest(s: &IngestSummary, dry_run: bool, secs: f64) {
-    let prefix = if dry_run { "Ingest (dry run, nothing written)" } else { "Ingest" };
+    let prefix = if dry_run {
+        "Ingest (dry run, nothing written)"
+    } else {
+        "Ingest"
+    };
     println!(
         "{prefix}: {} files found, {} already processed, {} validated: {} passed, {} failed, {} errors, {} without suite; {} quarantined ({:.2}s, {} rows)",
         s.discovered,
@@ -339,7 +402,11 @@ fn print_ingest(s: &IngestSummary, dry_run: bool, secs: f64) {
     );
     let would = if dry_run { "would be " } else { "" };
     for o in s.outcomes.iter().filter(|o| o.status != Status::Passed) {
-        let score = o.verdict.as_ref().map(|v| format!(" score {:.2}", v.score)).unwrap_or_default();
+        let score = o
+            .verdict
+            .as_ref()
+            .map(|v| format!(" score {:.2}", v.score))
+            .unwrap_or_default();
         println!(
             "  {:<17} {}{} [{}{}]: {}",
             o.status.as_str(),
@@ -352,7 +419,12 @@ fn print_ingest(s: &IngestSummary, dry_run: bool, secs: f64) {
     }
     if dry_run {
         for o in s.outcomes.iter().filter(|o| o.status == Status::Passed) {
-            println!("  PASSED            {} [{}{}]", o.entry.key, would, o.action.as_str());
+            println!(
+                "  PASSED            {} [{}{}]",
+                o.entry.key,
+                would,
+                o.action.as_str()
+            );
         }
     }
     for e in &s.state_errors {
@@ -361,7 +433,14 @@ fn print_ingest(s: &IngestSummary, dry_run: bool, secs: f64) {
 }
 
 async fn run_monitor(common: &Common, settings: &Settings, roots: &Roots) -> anyhow::Result<i32> {
-    let out = monitor::run(settings, roots, &MonitorOptions { dry_run: common.dry_run }).await?;
+    let out = monitor::run(
+        settings,
+        roots,
+        &MonitorOptions {
+            dry_run: common.dry_run,
+        },
+    )
+    .await?;
     print!("{}", monitor::print_summary(&out.report));
     match &out.report_key {
         Some(k) => println!("Report: {}", roots.state.store.display(k)),

@@ -170,12 +170,8 @@ impl FileConfig {
         }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading configuration file {}", path.display()))?;
-        Self::parse(&text).map_err(|e| {
-            config_err(format!(
-                "configuration file {}: {e}",
-                path.display()
-            ))
-        })
+        Self::parse(&text)
+            .map_err(|e| config_err(format!("configuration file {}: {e}", path.display())))
     }
 
     pub fn parse(text: &str) -> Result<FileConfig, String> {
@@ -201,14 +197,26 @@ impl Settings {
             return Err(config_err("workers must be at least 1"));
         }
         Ok(Settings {
-            bronze: over.bronze.or(file.bronze).unwrap_or_else(|| "data/bronze".into()),
-            suites: over.suites.or(file.suites).unwrap_or_else(|| "configs/suites".into()),
-            state: over.state.or(file.state).unwrap_or_else(|| "data/state".into()),
+            bronze: over
+                .bronze
+                .or(file.bronze)
+                .unwrap_or_else(|| "data/bronze".into()),
+            suites: over
+                .suites
+                .or(file.suites)
+                .unwrap_or_else(|| "configs/suites".into()),
+            state: over
+                .state
+                .or(file.state)
+                .unwrap_or_else(|| "data/state".into()),
             quarantine: over
                 .quarantine
                 .or(file.quarantine)
                 .unwrap_or_else(|| "data/quarantine".into()),
-            silver: over.silver.or(file.silver).unwrap_or_else(|| "data/silver".into()),
+            silver: over
+                .silver
+                .or(file.silver)
+                .unwrap_or_else(|| "data/silver".into()),
             workers,
             // A threshold from the flag or env wins over every suite's own;
             // one from the file is only the fallback (DESIGN §5).
@@ -269,7 +277,12 @@ mod tests {
         };
         let s = Settings::resolve(FileConfig::default(), over).unwrap();
         assert_eq!(s.threshold_for(Some(99.0)), 50.0);
-        assert_eq!(Settings::resolve(FileConfig::default(), Overrides::default()).unwrap().threshold_for(None), 100.0);
+        assert_eq!(
+            Settings::resolve(FileConfig::default(), Overrides::default())
+                .unwrap()
+                .threshold_for(None),
+            100.0
+        );
     }
 
     #[test]

@@ -87,10 +87,18 @@ impl Shard {
         let (i, n) = text
             .split_once('/')
             .ok_or_else(|| format!("shard {text:?} must look like I/N, e.g. 0/4"))?;
-        let index: u32 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a number"))?;
-        let count: u32 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a number"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard count {n:?} is not a number"))?;
         if count == 0 || index >= count {
-            return Err(format!("shard {index}/{count}: the index must be below the count"));
+            return Err(format!(
+                "shard {index}/{count}: the index must be below the count"
+            ));
         }
         Ok(Shard { index, count })
     }
@@ -167,8 +175,14 @@ mod tests {
         assert_eq!(table_of("aims_assets.parquet"), "aims_assets");
         assert_eq!(table_of("aims_assets_20260102.parquet"), "aims_assets");
         assert_eq!(table_of("aims_assets_2026-01-02.parquet"), "aims_assets");
-        assert_eq!(table_of("aims_assets_20260102T101500Z.parquet"), "aims_assets");
-        assert_eq!(table_of("aims_assets_2026-01-02T10:15:00.parquet"), "aims_assets");
+        assert_eq!(
+            table_of("aims_assets_20260102T101500Z.parquet"),
+            "aims_assets"
+        );
+        assert_eq!(
+            table_of("aims_assets_2026-01-02T10:15:00.parquet"),
+            "aims_assets"
+        );
         assert_eq!(table_of("aims_assets/part-0001.parquet"), "aims_assets");
         assert_eq!(table_of("aims_assets/2026-01-02.parquet"), "aims_assets");
         assert_eq!(table_of("aims/aims_links.parquet"), "aims_links");
@@ -179,22 +193,39 @@ mod tests {
     fn lookup_prefers_explicit_mapping() {
         let idx = SuiteIndex {
             by_table: [
-                ("aims_assets".to_string(), "aims_assets_validation.yml".to_string()),
-                ("aims_links".to_string(), "aims_links_validation.yml".to_string()),
+                (
+                    "aims_assets".to_string(),
+                    "aims_assets_validation.yml".to_string(),
+                ),
+                (
+                    "aims_links".to_string(),
+                    "aims_links_validation.yml".to_string(),
+                ),
             ]
             .into(),
         };
         let none = BTreeMap::new();
-        assert_eq!(idx.lookup("aims_assets_20260101.parquet", &none).as_deref(), Some("aims_assets_validation.yml"));
-        assert_eq!(idx.lookup("aims_assets/x.parquet", &none).as_deref(), Some("aims_assets_validation.yml"));
+        assert_eq!(
+            idx.lookup("aims_assets_20260101.parquet", &none).as_deref(),
+            Some("aims_assets_validation.yml")
+        );
+        assert_eq!(
+            idx.lookup("aims_assets/x.parquet", &none).as_deref(),
+            Some("aims_assets_validation.yml")
+        );
         assert_eq!(idx.lookup("other.parquet", &none), None);
         let map = [("other".to_string(), "aims_links".to_string())].into();
-        assert_eq!(idx.lookup("other.parquet", &map).as_deref(), Some("aims_links_validation.yml"));
+        assert_eq!(
+            idx.lookup("other.parquet", &map).as_deref(),
+            Some("aims_links_validation.yml")
+        );
     }
 
     #[test]
     fn shards_split_every_file_exactly_once() {
-        let shards: Vec<Shard> = (0..4).map(|i| Shard::parse(&format!("{i}/4")).unwrap()).collect();
+        let shards: Vec<Shard> = (0..4)
+            .map(|i| Shard::parse(&format!("{i}/4")).unwrap())
+            .collect();
         for k in 0..200 {
             let key = format!("t{k}.parquet");
             assert_eq!(shards.iter().filter(|s| s.owns(&key)).count(), 1);

@@ -55,7 +55,8 @@ pub fn judge(
     }
     let mut severities = Vec::new();
     for sev in Severity::ALL {
-        let of_sev: Vec<&ExpectationResult> = results.iter().filter(|r| r.severity == sev).collect();
+        let of_sev: Vec<&ExpectationResult> =
+            results.iter().filter(|r| r.severity == sev).collect();
         let limit = severity_thresholds
             .iter()
             .find(|(s, _)| *s == sev)

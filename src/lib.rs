@@ -8,21 +8,21 @@
 //! writes suites; `sample` makes demo and benchmark data; `cli` is the shell
 //! the binaries share.
 
+pub mod cli;
 pub mod config;
+pub mod discover;
 pub mod engine;
 pub mod error;
-pub mod store;
-pub mod suite;
-pub mod util;
-pub mod discover;
 pub mod gate;
 pub mod ingest;
 pub mod logging;
+pub mod monitor;
 pub mod profile;
 pub mod progress;
 pub mod roots;
-pub mod state;
-pub mod monitor;
 pub mod sample;
-pub mod cli;
+pub mod state;
+pub mod store;
+pub mod suite;
+pub mod util;
 pub mod validate_cmd;

@@ -51,10 +51,11 @@ impl Store {
     pub fn open(root: &str, create: bool) -> anyhow::Result<Store> {
         let is_url = root.contains("://");
         if is_url && !root.starts_with("file://") {
-            let url = url::Url::parse(root)
-                .map_err(|e| config_err(format!("storage root {root:?} is not a valid URL: {e}")))?;
-            let (store, prefix) = object_store::parse_url_opts(&url, std::env::vars())
-                .map_err(|e| {
+            let url = url::Url::parse(root).map_err(|e| {
+                config_err(format!("storage root {root:?} is not a valid URL: {e}"))
+            })?;
+            let (store, prefix) =
+                object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| {
                     config_err(format!(
                         "storage root {root}: {e}; supported are plain paths and file:// URLs"
                     ))
@@ -148,7 +149,10 @@ impl Store {
 
     fn key_of(&self, location: &Path) -> String {
         match location.prefix_match(&self.prefix) {
-            Some(parts) => parts.map(|p| p.as_ref().to_string()).collect::<Vec<_>>().join("/"),
+            Some(parts) => parts
+                .map(|p| p.as_ref().to_string())
+                .collect::<Vec<_>>()
+                .join("/"),
             None => location.to_string(),
         }
     }
@@ -165,7 +169,11 @@ impl Store {
     /// Every object below `dir` (a key prefix, "" for the whole root), sorted by key.
     pub async fn list(&self, dir: &str) -> anyhow::Result<Vec<Entry>> {
         let prefix = self.path(dir);
-        let prefix = if prefix.as_ref().is_empty() { None } else { Some(&prefix) };
+        let prefix = if prefix.as_ref().is_empty() {
+            None
+        } else {
+            Some(&prefix)
+        };
         let metas: Vec<ObjectMeta> = self
             .inner
             .list(prefix)
@@ -187,11 +195,11 @@ impl Store {
 
     pub async fn get(&self, key: &str) -> anyhow::Result<Option<Bytes>> {
         match self.inner.get(&self.path(key)).await {
-            Ok(r) => Ok(Some(
-                r.bytes()
-                    .await
-                    .with_context(|| format!("reading {}", self.display(key)))?,
-            )),
+            Ok(r) => {
+                Ok(Some(r.bytes().await.with_context(|| {
+                    format!("reading {}", self.display(key))
+                })?))
+            }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(anyhow!(e).context(format!("reading {}", self.display(key)))),
         }
@@ -216,7 +224,13 @@ impl Store {
 
     /// Copies a key of this root to a key of another (or the same) root.
     pub async fn copy_to(&self, key: &str, dest: &Store, dest_key: &str) -> anyhow::Result<()> {
-        let what = || format!("copying {} to {}", self.display(key), dest.display(dest_key));
+        let what = || {
+            format!(
+                "copying {} to {}",
+                self.display(key),
+                dest.display(dest_key)
+            )
+        };
         if let (Some(src), Some(dst)) = (self.local_path(key), dest.local_path(dest_key)) {
             let tmp = dst.with_extension("dq-partial");
             if let Some(parent) = dst.parent() {
@@ -267,18 +281,20 @@ impl Store {
         }
         let location = self.path(key);
         for attempt in 0..64u32 {
-            let (current, version) = match self.inner.get_opts(&location, GetOptions::default()).await
-            {
-                Ok(r) => {
-                    let version = UpdateVersion {
-                        e_tag: r.meta.e_tag.clone(),
-                        version: r.meta.version.clone(),
-                    };
-                    (Some(r.bytes().await?), Some(version))
-                }
-                Err(object_store::Error::NotFound { .. }) => (None, None),
-                Err(e) => return Err(anyhow!(e).context(format!("reading {}", self.display(key)))),
-            };
+            let (current, version) =
+                match self.inner.get_opts(&location, GetOptions::default()).await {
+                    Ok(r) => {
+                        let version = UpdateVersion {
+                            e_tag: r.meta.e_tag.clone(),
+                            version: r.meta.version.clone(),
+                        };
+                        (Some(r.bytes().await?), Some(version))
+                    }
+                    Err(object_store::Error::NotFound { .. }) => (None, None),
+                    Err(e) => {
+                        return Err(anyhow!(e).context(format!("reading {}", self.display(key))))
+                    }
+                };
             let next = f(current)?;
             let mode = match version {
                 Some(v) => PutMode::Update(v),
@@ -288,7 +304,11 @@ impl Store {
                 mode,
                 ..Default::default()
             };
-            match self.inner.put_opts(&location, PutPayload::from(next), opts).await {
+            match self
+                .inner
+                .put_opts(&location, PutPayload::from(next), opts)
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(object_store::Error::Precondition { .. })
                 | Err(object_store::Error::AlreadyExists { .. }) => {
@@ -331,7 +351,11 @@ impl LocalLock {
         }
         let start = std::time::Instant::now();
         loop {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(_) => return Ok(LocalLock { path }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let stale = std::fs::metadata(&path)
@@ -393,7 +417,11 @@ impl AsyncFileReader for StoreReader {
     fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
         async move {
             let len = range.end.saturating_sub(range.start);
-            let bytes = self.store.get_range(&self.path, range).await.map_err(io_err)?;
+            let bytes = self
+                .store
+                .get_range(&self.path, range)
+                .await
+                .map_err(io_err)?;
             self.fetched.fetch_add(len, Ordering::Relaxed);
             Ok(bytes)
         }
@@ -406,7 +434,11 @@ impl AsyncFileReader for StoreReader {
     ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
         async move {
             let len: u64 = ranges.iter().map(|r| r.end.saturating_sub(r.start)).sum();
-            let bytes = self.store.get_ranges(&self.path, &ranges).await.map_err(io_err)?;
+            let bytes = self
+                .store
+                .get_ranges(&self.path, &ranges)
+                .await
+                .map_err(io_err)?;
             self.fetched.fetch_add(len, Ordering::Relaxed);
             Ok(bytes)
         }

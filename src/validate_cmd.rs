@@ -22,7 +22,12 @@ fn split(location: &str) -> (String, String) {
     }
 }
 
-pub async fn run(file: &str, suite: &str, format: OutputFormat, settings: &Settings) -> anyhow::Result<i32> {
+pub async fn run(
+    file: &str,
+    suite: &str,
+    format: OutputFormat,
+    settings: &Settings,
+) -> anyhow::Result<i32> {
     let (suite_dir, suite_key) = split(suite);
     let suite_store = Store::open(&suite_dir, false)?;
     let text = suite_store
@@ -45,7 +50,11 @@ pub async fn run(file: &str, suite: &str, format: OutputFormat, settings: &Setti
         }
     };
     let threshold = settings.threshold_for(compiled.suite.threshold);
-    let verdict = gate::judge(&validation.results, threshold, &compiled.severity_thresholds);
+    let verdict = gate::judge(
+        &validation.results,
+        threshold,
+        &compiled.severity_thresholds,
+    );
     match format {
         OutputFormat::Json => {
             let results: Vec<_> = validation
@@ -89,11 +98,22 @@ pub async fn run(file: &str, suite: &str, format: OutputFormat, settings: &Setti
         OutputFormat::Text => {
             for r in &validation.results {
                 let mark = if r.success { "ok  " } else { "FAIL" };
-                let col = r.column.as_ref().map(|c| format!("({c})")).unwrap_or_default();
+                let col = r
+                    .column
+                    .as_ref()
+                    .map(|c| format!("({c})"))
+                    .unwrap_or_default();
                 if r.success {
                     println!("{mark} #{} {}{}", r.index, r.expectation_type, col);
                 } else {
-                    println!("{mark} #{} {}{} [{}]: {}", r.index, r.expectation_type, col, r.severity.as_str(), r.summary());
+                    println!(
+                        "{mark} #{} {}{} [{}]: {}",
+                        r.index,
+                        r.expectation_type,
+                        col,
+                        r.severity.as_str(),
+                        r.summary()
+                    );
                 }
             }
             println!(
@@ -111,5 +131,9 @@ pub async fn run(file: &str, suite: &str, format: OutputFormat, settings: &Setti
             }
         }
     }
-    Ok(if verdict.passed { exit::OK } else { exit::QUARANTINED })
+    Ok(if verdict.passed {
+        exit::OK
+    } else {
+        exit::QUARANTINED
+    })
 }

@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(aims_dq::cli::stage_main(aims_dq::cli::Command::Monitor, "dq-monitor"));
+    std::process::exit(aims_dq::cli::stage_main(
+        aims_dq::cli::Command::Monitor,
+        "dq-monitor",
+    ));
 }

@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(aims_dq::cli::stage_main(aims_dq::cli::Command::Profile, "dq-profile"));
+    std::process::exit(aims_dq::cli::stage_main(
+        aims_dq::cli::Command::Profile,
+        "dq-profile",
+    ));
 }

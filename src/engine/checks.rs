@@ -116,7 +116,13 @@ impl MapAcc {
         if let Some(e) = self.error {
             return Outcome::exception(e);
         }
-        let pct = |n: u64, d: u64| if d == 0 { None } else { Some(n as f64 / d as f64 * 100.0) };
+        let pct = |n: u64, d: u64| {
+            if d == 0 {
+                None
+            } else {
+                Some(n as f64 / d as f64 * 100.0)
+            }
+        };
         let counts = partial_counts(&self.partial);
         if matches!(kind, CheckKind::NotNull | CheckKind::BeNull) {
             // The null checks judge every row: there is no "missing".
@@ -136,7 +142,14 @@ impl MapAcc {
                 exception: None,
             };
         }
-        map_outcome(self.element, self.missing, self.unexpected, self.partial, counts, mostly)
+        map_outcome(
+            self.element,
+            self.missing,
+            self.unexpected,
+            self.partial,
+            counts,
+            mostly,
+        )
     }
 }
 
@@ -149,7 +162,13 @@ fn map_outcome(
     mostly: f64,
 ) -> Outcome {
     let nonmissing = element - missing;
-    let pct = |n: u64, d: u64| if d == 0 { None } else { Some(n as f64 / d as f64 * 100.0) };
+    let pct = |n: u64, d: u64| {
+        if d == 0 {
+            None
+        } else {
+            Some(n as f64 / d as f64 * 100.0)
+        }
+    };
     // An empty or all-null column passes.
     let success = nonmissing == 0 || (nonmissing - unexpected) as f64 / nonmissing as f64 >= mostly;
     Outcome {
@@ -176,10 +195,17 @@ fn partial_counts(partial: &[Value]) -> Vec<ValueCount> {
     for v in partial {
         match counts.iter_mut().find(|c| &c.value == v) {
             Some(c) => c.count += 1,
-            None => counts.push(ValueCount { value: v.clone(), count: 1 }),
+            None => counts.push(ValueCount {
+                value: v.clone(),
+                count: 1,
+            }),
         }
     }
-    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| cmp_json(&a.value, &b.value)));
+    counts.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| cmp_json(&a.value, &b.value))
+    });
     counts
 }
 
@@ -209,10 +235,14 @@ fn type_name(cell: Cell) -> &'static str {
 fn compare(cell: Cell, bound: &Bound, op: &str) -> Result<Ordering, String> {
     match (cell, bound) {
         (Cell::Str(s) | Cell::Text(s), Bound::Str(b)) => Ok(s.cmp(b.as_str())),
-        (Cell::Bool(v), Bound::Num(b)) => Ok((v as u8 as f64).partial_cmp(b).unwrap_or(Ordering::Equal)),
-        (c, Bound::Num(b)) if c.as_f64().is_some() => {
-            Ok(c.as_f64().unwrap_or_default().partial_cmp(b).unwrap_or(Ordering::Equal))
+        (Cell::Bool(v), Bound::Num(b)) => {
+            Ok((v as u8 as f64).partial_cmp(b).unwrap_or(Ordering::Equal))
         }
+        (c, Bound::Num(b)) if c.as_f64().is_some() => Ok(c
+            .as_f64()
+            .unwrap_or_default()
+            .partial_cmp(b)
+            .unwrap_or(Ordering::Equal)),
         (c, b) => Err(format!(
             "TypeError: '{op}' not supported between instances of '{}' and '{}'",
             type_name(c),
@@ -228,7 +258,12 @@ fn is_expected(kind: &CheckKind, cell: Cell) -> Result<bool, String> {
     Ok(match kind {
         CheckKind::InSet(set) => set_contains(set, cell),
         CheckKind::NotInSet(set) => !set_contains(set, cell),
-        CheckKind::Between { min, max, strict_min, strict_max } => {
+        CheckKind::Between {
+            min,
+            max,
+            strict_min,
+            strict_max,
+        } => {
             if let Some(min) = min {
                 let o = compare(cell, min, if *strict_min { ">" } else { ">=" })?;
                 if o == Ordering::Less || (*strict_min && o == Ordering::Equal) {
@@ -335,6 +370,13 @@ impl UniqueAcc {
     fn finish(self, mostly: f64) -> Outcome {
         let partial: Vec<Value> = self.partial.into_values().collect();
         let counts = partial_counts(&partial);
-        map_outcome(self.element, self.missing, self.duplicated_rows, partial, counts, mostly)
+        map_outcome(
+            self.element,
+            self.missing,
+            self.duplicated_rows,
+            partial,
+            counts,
+            mostly,
+        )
     }
 }

@@ -6,7 +6,9 @@ use std::borrow::Cow;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type, UInt64Type};
-use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array,
+};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::DataType;
 use serde_json::Value;
@@ -80,27 +82,44 @@ impl Cell<'_> {
 impl Col {
     pub fn from_array(array: &ArrayRef) -> Result<Col, String> {
         let cast = |to: &DataType| {
-            arrow_cast::cast(array, to).map_err(|e| format!("cannot read {} values: {e}", array.data_type()))
+            arrow_cast::cast(array, to)
+                .map_err(|e| format!("cannot read {} values: {e}", array.data_type()))
         };
         Ok(match array.data_type() {
             DataType::Utf8 => Col::Str(array.as_string::<i32>().clone()),
-            DataType::LargeUtf8 | DataType::Utf8View => Col::Str(cast(&DataType::Utf8)?.as_string::<i32>().clone()),
-            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+            DataType::LargeUtf8 | DataType::Utf8View => {
+                Col::Str(cast(&DataType::Utf8)?.as_string::<i32>().clone())
+            }
+            DataType::Dictionary(_, v)
+                if matches!(
+                    **v,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+            {
                 Col::Str(cast(&DataType::Utf8)?.as_string::<i32>().clone())
             }
             DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
                 Col::Int(cast(&DataType::Int64)?.as_primitive::<Int64Type>().clone())
             }
-            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-                Col::UInt(cast(&DataType::UInt64)?.as_primitive::<UInt64Type>().clone())
-            }
-            DataType::Float16 | DataType::Float32 | DataType::Float64 => {
-                Col::Float(cast(&DataType::Float64)?.as_primitive::<Float64Type>().clone())
-            }
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => Col::UInt(
+                cast(&DataType::UInt64)?
+                    .as_primitive::<UInt64Type>()
+                    .clone(),
+            ),
+            DataType::Float16 | DataType::Float32 | DataType::Float64 => Col::Float(
+                cast(&DataType::Float64)?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
             // Decimals are compared as numbers (GX sees Python Decimals).
-            DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => {
-                Col::Float(cast(&DataType::Float64)?.as_primitive::<Float64Type>().clone())
-            }
+            DataType::Decimal32(..)
+            | DataType::Decimal64(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..) => Col::Float(
+                cast(&DataType::Float64)?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
             DataType::Boolean => Col::Bool(array.as_boolean().clone()),
             _ => Col::Text(display_text(array)?),
         })
@@ -123,15 +142,49 @@ impl Col {
     #[inline]
     pub fn cell(&self, i: usize) -> Cell<'_> {
         match self {
-            Col::Str(a) => if a.is_null(i) { Cell::Null } else { Cell::Str(a.value(i)) },
-            Col::Text(a) => if a.is_null(i) { Cell::Null } else { Cell::Text(a.value(i)) },
-            Col::Int(a) => if a.is_null(i) { Cell::Null } else { Cell::Int(a.value(i)) },
-            Col::UInt(a) => if a.is_null(i) { Cell::Null } else { Cell::UInt(a.value(i)) },
+            Col::Str(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::Str(a.value(i))
+                }
+            }
+            Col::Text(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::Text(a.value(i))
+                }
+            }
+            Col::Int(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::Int(a.value(i))
+                }
+            }
+            Col::UInt(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::UInt(a.value(i))
+                }
+            }
             Col::Float(a) => {
                 // A NaN is missing, as pandas treats it.
-                if a.is_null(i) || a.value(i).is_nan() { Cell::Null } else { Cell::Float(a.value(i)) }
+                if a.is_null(i) || a.value(i).is_nan() {
+                    Cell::Null
+                } else {
+                    Cell::Float(a.value(i))
+                }
             }
-            Col::Bool(a) => if a.is_null(i) { Cell::Null } else { Cell::Bool(a.value(i)) },
+            Col::Bool(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::Bool(a.value(i))
+                }
+            }
         }
     }
 }
@@ -141,8 +194,13 @@ fn display_text(array: &ArrayRef) -> Result<StringArray, String> {
     let formatter = ArrayFormatter::try_new(array.as_ref(), &options)
         .map_err(|e| format!("cannot show {} values as text: {e}", array.data_type()))?;
     let values: Vec<Option<String>> = (0..array.len())
-        .map(|i| if array.is_null(i) { None } else { Some(formatter.value(i).to_string()) })
+        .map(|i| {
+            if array.is_null(i) {
+                None
+            } else {
+                Some(formatter.value(i).to_string())
+            }
+        })
         .collect();
     Ok(StringArray::from(values))
 }
-

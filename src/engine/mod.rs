@@ -81,7 +81,9 @@ pub async fn open(
     ReadError,
 > {
     if entry.size == 0 {
-        return Err(ReadError::corrupt("not a parquet file: the file is empty (0 bytes)"));
+        return Err(ReadError::corrupt(
+            "not a parquet file: the file is empty (0 bytes)",
+        ));
     }
     let reader = store.parquet_reader(entry);
     let fetched = reader.fetched_counter();
@@ -127,17 +129,27 @@ fn table_outcome(kind: &CheckKind, column: Option<&str>, rows: u64, schema: &Sch
         exception: None,
     };
     match kind {
-        CheckKind::RowCountBetween { min, max } => observed(in_range(rows as f64, min, max), rows.into()),
+        CheckKind::RowCountBetween { min, max } => {
+            observed(in_range(rows as f64, min, max), rows.into())
+        }
         CheckKind::RowCountEqual(n) => observed(rows == *n, rows.into()),
         CheckKind::ColumnCountEqual(n) => observed(ncols == *n, ncols.into()),
-        CheckKind::ColumnCountBetween { min, max } => observed(in_range(ncols as f64, min, max), ncols.into()),
+        CheckKind::ColumnCountBetween { min, max } => {
+            observed(in_range(ncols as f64, min, max), ncols.into())
+        }
         CheckKind::ColumnsMatchSet { set, exact } => {
             let have: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
             let want: std::collections::HashSet<&str> = set.iter().map(String::as_str).collect();
-            let success = if *exact { have == want } else { want.is_subset(&have) };
+            let success = if *exact {
+                have == want
+            } else {
+                want.is_subset(&have)
+            };
             observed(success, Value::from(names.clone()))
         }
-        CheckKind::ColumnsMatchOrderedList(list) => observed(&names == list, Value::from(names.clone())),
+        CheckKind::ColumnsMatchOrderedList(list) => {
+            observed(&names == list, Value::from(names.clone()))
+        }
         CheckKind::ColumnExists { index } => {
             let column = column.unwrap_or_default();
             let success = match index {
@@ -185,7 +197,12 @@ pub async fn validate(
     let mut roots: Vec<usize> = Vec::new();
     for (pos, check) in suite.checks.iter().enumerate() {
         if !check.kind.reads_values() {
-            outcomes.push(Some(table_outcome(&check.kind, check.column.as_deref(), rows, &schema)));
+            outcomes.push(Some(table_outcome(
+                &check.kind,
+                check.column.as_deref(),
+                rows,
+                &schema,
+            )));
             continue;
         }
         let column = check.column.as_deref().unwrap_or_default();
@@ -247,7 +264,9 @@ pub async fn validate(
         .map(|(check, outcome)| {
             to_result(
                 check,
-                outcome.unwrap_or_else(|| Outcome::exception("internal: check was not evaluated".into())),
+                outcome.unwrap_or_else(|| {
+                    Outcome::exception("internal: check was not evaluated".into())
+                }),
             )
         })
         .collect();

@@ -19,7 +19,9 @@ pub async fn quarantine<T: Serialize>(
     let mut key = entry.key.clone();
     if let Some(existing) = quarantine.head(&key).await? {
         // Same bytes (a repeated move after a crash) may be overwritten; anything else is kept.
-        let same = existing.size == entry.size && existing.e_tag.is_some() && existing.e_tag == entry.e_tag;
+        let same = existing.size == entry.size
+            && existing.e_tag.is_some()
+            && existing.e_tag == entry.e_tag;
         if !same {
             let stem = key.strip_suffix(".parquet").unwrap_or(&key).to_string();
             key = format!("{stem}.{run_id}.parquet");
@@ -36,7 +38,12 @@ pub async fn quarantine<T: Serialize>(
 }
 
 /// Copies (or moves) a passed file to silver.
-pub async fn promote(bronze: &Store, entry: &Entry, silver: &Store, remove: bool) -> anyhow::Result<()> {
+pub async fn promote(
+    bronze: &Store,
+    entry: &Entry,
+    silver: &Store,
+    remove: bool,
+) -> anyhow::Result<()> {
     bronze.copy_to(&entry.key, silver, &entry.key).await?;
     if remove {
         bronze.delete(&entry.key).await?;

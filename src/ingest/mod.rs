@@ -118,7 +118,10 @@ impl FileOutcome {
                 parts.push(format!(
                     "{}{}: {}",
                     f.expectation_type,
-                    f.column.as_ref().map(|c| format!("({c})")).unwrap_or_default(),
+                    f.column
+                        .as_ref()
+                        .map(|c| format!("({c})"))
+                        .unwrap_or_default(),
                     f.summary()
                 ));
             }
@@ -148,7 +151,10 @@ impl IngestSummary {
         self.outcomes.iter().filter(|o| o.status == status).count()
     }
     pub fn quarantined(&self) -> usize {
-        self.outcomes.iter().filter(|o| o.action == Action::Quarantined).count()
+        self.outcomes
+            .iter()
+            .filter(|o| o.action == Action::Quarantined)
+            .count()
     }
     pub fn rows(&self) -> u64 {
         self.outcomes
@@ -257,7 +263,9 @@ pub async fn run(
                     suite_key: suite_key2,
                     validation: None,
                     verdict: None,
-                    error: Some(format!("internal error while validating: {e}; the file was left in place")),
+                    error: Some(format!(
+                        "internal error while validating: {e}; the file was left in place"
+                    )),
                     problem: Some(Problem::Internal),
                     duration: Duration::ZERO,
                     moved_to: None,
@@ -281,8 +289,15 @@ pub async fn run(
                 summary.state_errors.push(msg);
             }
             if let Some(mark) = watermark_for(&ctx, &outcome) {
-                if let Err(e) = roots.state.record_watermarks(&[(outcome.entry.key.clone(), mark)]).await {
-                    let msg = format!("could not record the watermark of {}: {e:#}", outcome.entry.key);
+                if let Err(e) = roots
+                    .state
+                    .record_watermarks(&[(outcome.entry.key.clone(), mark)])
+                    .await
+                {
+                    let msg = format!(
+                        "could not record the watermark of {}: {e:#}",
+                        outcome.entry.key
+                    );
                     tracing::error!(stage = "ingest", "{msg}");
                     summary.state_errors.push(msg);
                 }
@@ -291,7 +306,9 @@ pub async fn run(
         summary.outcomes.push(outcome);
     }
     bar.finish_and_clear();
-    summary.outcomes.sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
+    summary
+        .outcomes
+        .sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
     if !segment.is_empty() {
         summary.log_key = Some(segment.key.clone());
     }
@@ -302,7 +319,11 @@ async fn load_suite(roots: &Roots, key: &str) -> Result<Arc<CompiledSuite>, Stri
     let source = roots.suites.display(key);
     let text = match roots.suites.get(key).await {
         Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-        Ok(None) => return Err(format!("suite {source} does not exist; run `aims-dq profile` or fix suite_map")),
+        Ok(None) => {
+            return Err(format!(
+                "suite {source} does not exist; run `aims-dq profile` or fix suite_map"
+            ))
+        }
         Err(e) => return Err(format!("{e:#}")),
     };
     CompiledSuite::load(&text, &source)
@@ -371,7 +392,11 @@ async fn process(
         Ok(validation) => {
             let threshold = ctx.settings.threshold_for(suite.suite.threshold);
             let verdict = gate::judge(&validation.results, threshold, &suite.severity_thresholds);
-            out.status = if verdict.passed { Status::Passed } else { Status::Failed };
+            out.status = if verdict.passed {
+                Status::Passed
+            } else {
+                Status::Failed
+            };
             out.validation = Some(validation);
             out.verdict = Some(verdict);
         }
@@ -403,12 +428,18 @@ async fn act(ctx: &Context, out: &mut FileOutcome) {
             (OnPass::None, _) | (_, None) => None,
             (mode, Some(silver)) => Some((mode == OnPass::Move, silver)),
         };
-        out.action = if promote.is_some() { Action::Promoted } else { Action::Watermarked };
+        out.action = if promote.is_some() {
+            Action::Promoted
+        } else {
+            Action::Watermarked
+        };
         if let (Some((remove, silver)), false) = (promote, ctx.dry_run) {
             if let Err(e) = actions::promote(&roots.bronze, &out.entry, silver, remove).await {
                 out.status = Status::Error;
                 out.action = Action::None;
-                out.error = Some(format!("passed, but promotion to silver failed: {e:#}; left in bronze"));
+                out.error = Some(format!(
+                    "passed, but promotion to silver failed: {e:#}; left in bronze"
+                ));
             }
         }
         return;
@@ -432,7 +463,15 @@ async fn act(ctx: &Context, out: &mut FileOutcome) {
         validation: out.validation.as_ref(),
         lineage: &lineage,
     };
-    match actions::quarantine(&roots.bronze, &out.entry, &roots.quarantine, &ctx.run_id, &sidecar).await {
+    match actions::quarantine(
+        &roots.bronze,
+        &out.entry,
+        &roots.quarantine,
+        &ctx.run_id,
+        &sidecar,
+    )
+    .await
+    {
         Ok(key) => out.moved_to = Some(roots.quarantine.display(&key)),
         Err(e) => {
             out.action = Action::None;
@@ -471,7 +510,13 @@ fn log_record(ctx: &Context, out: &FileOutcome) -> LogRecord {
     LogRecord {
         timestamp: now_rfc3339(),
         run_id: ctx.run_id.clone(),
-        file: out.entry.key.rsplit('/').next().unwrap_or(&out.entry.key).to_string(),
+        file: out
+            .entry
+            .key
+            .rsplit('/')
+            .next()
+            .unwrap_or(&out.entry.key)
+            .to_string(),
         path: out.entry.key.clone(),
         status: out.status.as_str().to_string(),
         score: out.verdict.as_ref().map(|v| v.score),

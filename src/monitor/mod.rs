@@ -26,11 +26,18 @@ pub struct MonitorOutcome {
     pub report_key: Option<String>,
 }
 
-pub async fn run(settings: &Settings, roots: &Roots, opts: &MonitorOptions) -> anyhow::Result<MonitorOutcome> {
+pub async fn run(
+    settings: &Settings,
+    roots: &Roots,
+    opts: &MonitorOptions,
+) -> anyhow::Result<MonitorOutcome> {
     let marks = roots.state.watermarks().await?;
     let (records, problems) = roots.state.read_logs().await?;
     for p in &problems {
-        tracing::warn!(stage = "monitor", "skipped a log line that does not parse: {p}");
+        tracing::warn!(
+            stage = "monitor",
+            "skipped a log line that does not parse: {p}"
+        );
     }
     let now = chrono::Utc::now();
     let report = build(&records, &marks, &settings.freshness, now, problems);

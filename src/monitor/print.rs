@@ -9,7 +9,11 @@ pub fn print_summary(report: &Report) -> String {
     let sm = &report.summary;
     let l = &sm.latest;
     let pct = |x: Option<f64>| x.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".into());
-    let _ = writeln!(s, "== Data quality monitor ({}) ==", report.report_generated_at);
+    let _ = writeln!(
+        s,
+        "== Data quality monitor ({}) ==",
+        report.report_generated_at
+    );
     let _ = writeln!(
         s,
         "Latest per file: {} files, {} passed, {} failed, {} errors, {} without suite; pass rate {}, mean score {}",
@@ -45,9 +49,23 @@ pub fn print_summary(report: &Report) -> String {
             p.p95_duration_ms.unwrap_or_default()
         );
     }
-    let stale = report.freshness.iter().filter(|f| f.state == "stale").count();
-    let notice = report.freshness.iter().filter(|f| f.state == "notice").count();
-    let _ = writeln!(s, "Freshness: {} tables, {} stale, {} notice", report.freshness.len(), stale, notice);
+    let stale = report
+        .freshness
+        .iter()
+        .filter(|f| f.state == "stale")
+        .count();
+    let notice = report
+        .freshness
+        .iter()
+        .filter(|f| f.state == "notice")
+        .count();
+    let _ = writeln!(
+        s,
+        "Freshness: {} tables, {} stale, {} notice",
+        report.freshness.len(),
+        stale,
+        notice
+    );
     if !report.failed_files.is_empty() {
         let _ = writeln!(s, "Failed or unreadable files (latest result):");
         for f in &report.failed_files {
@@ -55,7 +73,9 @@ pub fn print_summary(report: &Report) -> String {
                 s,
                 "  {:<7} {:>6} {}  {}",
                 f.status,
-                f.score.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into()),
+                f.score
+                    .map(|x| format!("{x:.2}"))
+                    .unwrap_or_else(|| "-".into()),
                 f.path,
                 f.reasons.first().cloned().unwrap_or_default()
             );

@@ -174,7 +174,10 @@ fn counts<I: IntoIterator<Item = String>>(keys: I) -> Vec<Count> {
     for k in keys {
         *m.entry(k).or_default() += 1;
     }
-    let mut v: Vec<Count> = m.into_iter().map(|(key, count)| Count { key, count }).collect();
+    let mut v: Vec<Count> = m
+        .into_iter()
+        .map(|(key, count)| Count { key, count })
+        .collect();
     v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     v
 }
@@ -192,7 +195,10 @@ fn file_line(r: &LogRecord) -> FileLine {
         reasons.push(format!(
             "{}{}: {}",
             f.expectation,
-            f.column.as_ref().map(|c| format!("({c})")).unwrap_or_default(),
+            f.column
+                .as_ref()
+                .map(|c| format!("({c})"))
+                .unwrap_or_default(),
             f.details
         ));
     }
@@ -242,7 +248,10 @@ pub fn build(
         passed: records.iter().filter(|r| r.status == "PASSED").count(),
         failed: records.iter().filter(|r| r.status == "FAILED").count(),
         errors: records.iter().filter(|r| r.status == "ERROR").count(),
-        skipped_no_config: records.iter().filter(|r| r.status == "SKIPPED_NO_CONFIG").count(),
+        skipped_no_config: records
+            .iter()
+            .filter(|r| r.status == "SKIPPED_NO_CONFIG")
+            .count(),
         average_score,
         min_score,
         max_score,
@@ -251,7 +260,10 @@ pub fn build(
             passed: l_passed,
             failed: l_failed,
             errors: l_errors,
-            skipped_no_config: latest.values().filter(|r| status_is(r, "SKIPPED_NO_CONFIG")).count(),
+            skipped_no_config: latest
+                .values()
+                .filter(|r| status_is(r, "SKIPPED_NO_CONFIG"))
+                .count(),
             pass_rate: (judged > 0).then(|| round2(l_passed as f64 / judged as f64 * 100.0)),
             average_score: stats(&latest_scores).0,
         },
@@ -262,9 +274,17 @@ pub fn build(
         .filter(|l| l.status == "FAILED" || l.status == "ERROR")
         .cloned()
         .collect();
-    let passed_files: Vec<FileLine> = latest_results.iter().filter(|l| l.status == "PASSED").cloned().collect();
+    let passed_files: Vec<FileLine> = latest_results
+        .iter()
+        .filter(|l| l.status == "PASSED")
+        .cloned()
+        .collect();
 
-    let failures = || records.iter().flat_map(|r| r.details.failures.iter().map(move |f| (r, f)));
+    let failures = || {
+        records
+            .iter()
+            .flat_map(|r| r.details.failures.iter().map(move |f| (r, f)))
+    };
     let failure_analysis = FailureAnalysis {
         by_expectation: counts(failures().map(|(_, f)| f.expectation.clone())),
         by_column: counts(failures().filter_map(|(_, f)| f.column.clone())),
@@ -276,7 +296,11 @@ pub fn build(
                 .map(table_of_record),
         ),
         by_expectation_and_column: counts(failures().map(|(_, f)| {
-            format!("{}|{}", f.expectation, f.column.clone().unwrap_or_else(|| "(table)".into()))
+            format!(
+                "{}|{}",
+                f.expectation,
+                f.column.clone().unwrap_or_else(|| "(table)".into())
+            )
         })),
     };
 
@@ -285,12 +309,20 @@ pub fn build(
     durations.sort_unstable();
     let total_ms: u64 = durations.iter().sum();
     let total_rows: u64 = validated.iter().filter_map(|r| r.rows).sum();
-    let pick = |q: f64| durations.get(((durations.len() as f64 - 1.0) * q).round() as usize).copied();
+    let pick = |q: f64| {
+        durations
+            .get(((durations.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+    };
     let mut slowest: Vec<FileDuration> = validated
         .iter()
-        .map(|r| FileDuration { path: r.path.clone(), duration_ms: r.duration_ms, rows: r.rows })
+        .map(|r| FileDuration {
+            path: r.path.clone(),
+            duration_ms: r.duration_ms,
+            rows: r.rows,
+        })
         .collect();
-    slowest.sort_by(|a, b| b.duration_ms.cmp(&a.duration_ms));
+    slowest.sort_by_key(|d| std::cmp::Reverse(d.duration_ms));
     slowest.truncate(10);
     let secs = total_ms as f64 / 1000.0;
     let performance = Performance {
@@ -300,7 +332,8 @@ pub fn build(
         total_duration_ms: total_ms,
         rows_per_second: (secs > 0.0).then(|| (total_rows as f64 / secs).round()),
         files_per_minute: (secs > 0.0).then(|| round2(validated.len() as f64 / (secs / 60.0))),
-        mean_duration_ms: (!durations.is_empty()).then(|| round2(total_ms as f64 / durations.len() as f64)),
+        mean_duration_ms: (!durations.is_empty())
+            .then(|| round2(total_ms as f64 / durations.len() as f64)),
         p50_duration_ms: pick(0.5),
         p95_duration_ms: pick(0.95),
         max_duration_ms: durations.last().copied(),
@@ -309,7 +342,9 @@ pub fn build(
 
     let mut days: BTreeMap<String, Vec<&LogRecord>> = BTreeMap::new();
     for r in records {
-        days.entry(r.timestamp.chars().take(10).collect()).or_default().push(r);
+        days.entry(r.timestamp.chars().take(10).collect())
+            .or_default()
+            .push(r);
     }
     let daily_trends = days
         .into_iter()
@@ -353,16 +388,23 @@ pub fn build(
 
     // Freshness per table, from the newest watermark of its files.
     let mut tables: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    let mut wm = WatermarkStatus { files_tracked: marks.files.len(), ..Default::default() };
+    let mut wm = WatermarkStatus {
+        files_tracked: marks.files.len(),
+        ..Default::default()
+    };
     for (key, mark) in &marks.files {
-        *wm.by_status.entry(mark.status.clone().unwrap_or_else(|| "UNKNOWN".into())).or_default() += 1;
+        *wm.by_status
+            .entry(mark.status.clone().unwrap_or_else(|| "UNKNOWN".into()))
+            .or_default() += 1;
         if wm.oldest.as_ref().is_none_or(|o| &mark.processed_at < o) {
             wm.oldest = Some(mark.processed_at.clone());
         }
         if wm.newest.as_ref().is_none_or(|n| &mark.processed_at > n) {
             wm.newest = Some(mark.processed_at.clone());
         }
-        let slot = tables.entry(table_of(key)).or_insert((mark.processed_at.clone(), 0));
+        let slot = tables
+            .entry(table_of(key))
+            .or_insert((mark.processed_at.clone(), 0));
         slot.1 += 1;
         if mark.processed_at > slot.0 {
             slot.0 = mark.processed_at.clone();
@@ -427,7 +469,9 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
                     message: format!(
                         "{} failed validation (score {}) and was {}: {}",
                         r.path,
-                        r.score.map(|s| format!("{s:.2}")).unwrap_or_else(|| "-".into()),
+                        r.score
+                            .map(|s| format!("{s:.2}"))
+                            .unwrap_or_else(|| "-".into()),
                         r.action,
                         reason
                     ),
@@ -436,7 +480,10 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
                     kind: "error".into(),
                     severity: "critical".into(),
                     subject: r.path.clone(),
-                    message: format!("{} could not be processed ({}): {}", r.path, r.action, reason),
+                    message: format!(
+                        "{} could not be processed ({}): {}",
+                        r.path, r.action, reason
+                    ),
                 }),
                 _ => {}
             }
@@ -446,9 +493,17 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
         if f.state == "stale" || f.state == "notice" {
             out.push(Alert {
                 kind: f.state.clone(),
-                severity: if f.state == "stale" { "warning" } else { "info" }.into(),
+                severity: if f.state == "stale" {
+                    "warning"
+                } else {
+                    "info"
+                }
+                .into(),
                 subject: f.table.clone(),
-                message: format!("{}: no file processed for {:.1} h (last {})", f.table, f.age_hours, f.last_processed),
+                message: format!(
+                    "{}: no file processed for {:.1} h (last {})",
+                    f.table, f.age_hours, f.last_processed
+                ),
             });
         }
     }

@@ -14,6 +14,18 @@ use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
 use serde::Serialize;
 
 pub use rules::default_quality_thresholds;
+
+/// The suite the profiler writes for a profile.
+pub fn suite_for(profile: &TableProfile, settings: &crate::config::ProfileSettings) -> Suite {
+    let facts = rules::TableFacts {
+        table: &profile.table,
+        source: &profile.source,
+        rows: profile.total_rows,
+        sampled_rows: profile.sampled_rows,
+        columns: &profile.columns,
+    };
+    rules::suite_for(&facts, settings)
+}
 pub use stats::ColumnStats;
 
 use crate::config::Settings;
@@ -43,10 +55,26 @@ pub struct TableProfile {
 
 #[derive(Debug, Clone)]
 pub enum ProfileOutcome {
-    Written { table: String, suite_key: String, source: String, expectations: usize, rows: u64 },
-    WouldWrite { table: String, suite_key: String, source: String, expectations: usize },
-    Exists { table: String },
-    Failed { table: String, error: String },
+    Written {
+        table: String,
+        suite_key: String,
+        source: String,
+        expectations: usize,
+        rows: u64,
+    },
+    WouldWrite {
+        table: String,
+        suite_key: String,
+        source: String,
+        expectations: usize,
+    },
+    Exists {
+        table: String,
+    },
+    Failed {
+        table: String,
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,13 +84,27 @@ pub struct ProfileSummary {
 
 impl ProfileSummary {
     pub fn written(&self) -> usize {
-        self.outcomes.iter().filter(|o| matches!(o, ProfileOutcome::Written { .. } | ProfileOutcome::WouldWrite { .. })).count()
+        self.outcomes
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    ProfileOutcome::Written { .. } | ProfileOutcome::WouldWrite { .. }
+                )
+            })
+            .count()
     }
     pub fn existing(&self) -> usize {
-        self.outcomes.iter().filter(|o| matches!(o, ProfileOutcome::Exists { .. })).count()
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, ProfileOutcome::Exists { .. }))
+            .count()
     }
     pub fn failed(&self) -> usize {
-        self.outcomes.iter().filter(|o| matches!(o, ProfileOutcome::Failed { .. })).count()
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, ProfileOutcome::Failed { .. }))
+            .count()
     }
 }
 
@@ -142,8 +184,14 @@ pub async fn profile_file(
 
 /// A column distinct in the sample is unique only if it is in the whole
 /// file: check those columns with the validation engine.
-async fn confirm_uniqueness(store: &Store, entry: &Entry, columns: &mut [ColumnStats]) -> Result<(), ReadError> {
-    let candidates: Vec<usize> = (0..columns.len()).filter(|i| columns[*i].unique.is_none()).collect();
+async fn confirm_uniqueness(
+    store: &Store,
+    entry: &Entry,
+    columns: &mut [ColumnStats],
+) -> Result<(), ReadError> {
+    let candidates: Vec<usize> = (0..columns.len())
+        .filter(|i| columns[*i].unique.is_none())
+        .collect();
     if candidates.is_empty() {
         return Ok(());
     }
@@ -151,12 +199,18 @@ async fn confirm_uniqueness(store: &Store, entry: &Entry, columns: &mut [ColumnS
         .iter()
         .map(|i| crate::suite::ExpectationConfig {
             expectation_type: "expect_column_values_to_be_unique".into(),
-            kwargs: serde_json::json!({"column": columns[*i].name}).as_object().cloned().unwrap_or_default(),
+            kwargs: serde_json::json!({"column": columns[*i].name})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
             meta: Default::default(),
             extra: Default::default(),
         })
         .collect();
-    let suite = Suite { expectations, ..Default::default() };
+    let suite = Suite {
+        expectations,
+        ..Default::default()
+    };
     let compiled = CompiledSuite::compile(suite, "uniqueness check")
         .map_err(|e| ReadError::corrupt(format!("internal: {e:#}")))?;
     let validation = engine::validate(store, entry, &compiled).await?;
@@ -167,13 +221,21 @@ async fn confirm_uniqueness(store: &Store, entry: &Entry, columns: &mut [ColumnS
 }
 
 /// Runs the profile stage over the bronze root.
-pub async fn run(settings: &Settings, roots: &Roots, opts: &ProfileOptions, progress: &Progress) -> anyhow::Result<ProfileSummary> {
+pub async fn run(
+    settings: &Settings,
+    roots: &Roots,
+    opts: &ProfileOptions,
+    progress: &Progress,
+) -> anyhow::Result<ProfileSummary> {
     let files = discover::bronze_files(&roots.bronze).await?;
     let suites = SuiteIndex::load(&roots.suites).await?;
     // The first delivery of each table (sorted) is its baseline.
     let mut by_table: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for f in files {
-        by_table.entry(discover::table_of(&f.key)).or_default().push(f);
+        by_table
+            .entry(discover::table_of(&f.key))
+            .or_default()
+            .push(f);
     }
     let mut summary = ProfileSummary::default();
     let mut todo = Vec::new();
@@ -195,7 +257,10 @@ pub async fn run(settings: &Settings, roots: &Roots, opts: &ProfileOptions, prog
         async move {
             tokio::spawn(profile_table(settings, roots, table, files, dry_run))
                 .await
-                .unwrap_or_else(|e| ProfileOutcome::Failed { table: t2, error: format!("internal error: {e}") })
+                .unwrap_or_else(|e| ProfileOutcome::Failed {
+                    table: t2,
+                    error: format!("internal error: {e}"),
+                })
         }
     }))
     .buffer_unordered(settings.workers);
@@ -203,12 +268,26 @@ pub async fn run(settings: &Settings, roots: &Roots, opts: &ProfileOptions, prog
         bar.inc(1);
         match &outcome {
             ProfileOutcome::Failed { table, error } => {
-                tracing::error!(stage = "profile", table, "could not profile {table}: {error}")
+                tracing::error!(
+                    stage = "profile",
+                    table,
+                    "could not profile {table}: {error}"
+                )
             }
-            ProfileOutcome::Written { table, suite_key, expectations, .. } => {
+            ProfileOutcome::Written {
+                table,
+                suite_key,
+                expectations,
+                ..
+            } => {
                 tracing::info!(stage = "profile", table, suite = %suite_key, expectations, "wrote suite {suite_key}")
             }
-            ProfileOutcome::WouldWrite { table, suite_key, expectations, .. } => {
+            ProfileOutcome::WouldWrite {
+                table,
+                suite_key,
+                expectations,
+                ..
+            } => {
                 tracing::info!(stage = "profile", table, suite = %suite_key, expectations, dry_run = true, "would write suite {suite_key}")
             }
             ProfileOutcome::Exists { .. } => {}
@@ -219,21 +298,24 @@ pub async fn run(settings: &Settings, roots: &Roots, opts: &ProfileOptions, prog
     Ok(summary)
 }
 
-async fn profile_table(settings: Arc<Settings>, roots: Arc<Roots>, table: String, files: Vec<Entry>, dry_run: bool) -> ProfileOutcome {
+async fn profile_table(
+    settings: Arc<Settings>,
+    roots: Arc<Roots>,
+    table: String,
+    files: Vec<Entry>,
+    dry_run: bool,
+) -> ProfileOutcome {
     let mut errors = Vec::new();
     // If the first delivery is unreadable, the next one serves as baseline.
     for entry in &files {
         match profile_file(&roots.bronze, entry, &table, &settings).await {
-            Err(e) => errors.push(format!("{}: {}", roots.bronze.display(&entry.key), e.message)),
+            Err(e) => errors.push(format!(
+                "{}: {}",
+                roots.bronze.display(&entry.key),
+                e.message
+            )),
             Ok(profile) => {
-                let facts = rules::TableFacts {
-                    table: &table,
-                    source: &profile.source,
-                    rows: profile.total_rows,
-                    sampled_rows: profile.sampled_rows,
-                    columns: &profile.columns,
-                };
-                let suite = rules::suite_for(&facts, &settings.profile);
+                let suite = suite_for(&profile, &settings.profile);
                 let suite_key = suite_file_name(&table);
                 let expectations = suite.expectations.len();
                 let write = async {
@@ -247,8 +329,16 @@ async fn profile_table(settings: Arc<Settings>, roots: Arc<Roots>, table: String
                 };
                 if dry_run {
                     return match write.await {
-                        Ok(()) => ProfileOutcome::WouldWrite { table, suite_key, source: profile.source, expectations },
-                        Err(e) => ProfileOutcome::Failed { table, error: format!("{e:#}") },
+                        Ok(()) => ProfileOutcome::WouldWrite {
+                            table,
+                            suite_key,
+                            source: profile.source,
+                            expectations,
+                        },
+                        Err(e) => ProfileOutcome::Failed {
+                            table,
+                            error: format!("{e:#}"),
+                        },
                     };
                 }
                 return match write.await {
@@ -259,12 +349,18 @@ async fn profile_table(settings: Arc<Settings>, roots: Arc<Roots>, table: String
                         expectations,
                         rows: profile.total_rows,
                     },
-                    Err(e) => ProfileOutcome::Failed { table, error: format!("{e:#}") },
+                    Err(e) => ProfileOutcome::Failed {
+                        table,
+                        error: format!("{e:#}"),
+                    },
                 };
             }
         }
     }
-    ProfileOutcome::Failed { table, error: errors.join("; ") }
+    ProfileOutcome::Failed {
+        table,
+        error: errors.join("; "),
+    }
 }
 
 #[cfg(test)]

@@ -11,13 +11,23 @@ use crate::util::floor3;
 /// The Python pipeline's pass-rate thresholds per severity.
 pub fn default_quality_thresholds() -> Map<String, Value> {
     let mut m = Map::new();
-    for (k, v) in [("critical", 95.0), ("high", 95.0), ("medium", 80.0), ("low", 50.0)] {
+    for (k, v) in [
+        ("critical", 95.0),
+        ("high", 95.0),
+        ("medium", 80.0),
+        ("low", 50.0),
+    ] {
         m.insert(k.into(), json!(v));
     }
     m
 }
 
-fn expectation(kind: &str, kwargs: Value, severity: &str, description: String) -> ExpectationConfig {
+fn expectation(
+    kind: &str,
+    kwargs: Value,
+    severity: &str,
+    description: String,
+) -> ExpectationConfig {
     let mut meta = Map::new();
     meta.insert("severity".into(), json!(severity));
     meta.insert("description".into(), json!(description));
@@ -51,7 +61,11 @@ pub fn suite_for(facts: &TableFacts, settings: &ProfileSettings) -> Suite {
         // A table that was empty when profiled must not fail for being empty.
         json!({"min_value": if facts.rows > 0 { 1 } else { 0 }, "max_value": null}),
         "critical",
-        if facts.rows > 0 { "Table should not be empty".into() } else { "Table was empty when profiled".into() },
+        if facts.rows > 0 {
+            "Table should not be empty".into()
+        } else {
+            "Table was empty when profiled".into()
+        },
     ));
     ex.push(expectation(
         "expect_table_column_count_to_equal",
@@ -97,14 +111,22 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
     let missing = c.nulls + c.sentinels;
     let null_pct = c.nulls as f64 / c.count as f64 * 100.0;
     if c.present() > 0 {
-        let mostly = if missing == 0 { 1.0 } else { floor3(c.present() as f64 / c.count as f64) };
+        let mostly = if missing == 0 {
+            1.0
+        } else {
+            floor3(c.present() as f64 / c.count as f64)
+        };
         let mut e = expectation(
             "expect_column_values_to_not_be_null",
             with_mostly(json!({"column": col}), mostly),
             if unique { "high" } else { "medium" },
-            format!("Column {col} should have minimal nulls (currently {:.1}%)", missing as f64 / c.count as f64 * 100.0),
+            format!(
+                "Column {col} should have minimal nulls (currently {:.1}%)",
+                missing as f64 / c.count as f64 * 100.0
+            ),
         );
-        e.meta.insert("observed_null_percent".into(), json!(null_pct));
+        e.meta
+            .insert("observed_null_percent".into(), json!(null_pct));
         ex.push(e);
     }
     if unique {
@@ -116,7 +138,8 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
         ));
     }
     let small_set = c.distinct_known()
-        && c.distinct.is_some_and(|d| d > 0 && d as usize <= settings.max_set_size)
+        && c.distinct
+            .is_some_and(|d| d > 0 && d as usize <= settings.max_set_size)
         && !unique;
     if small_set {
         let values: Vec<Value> = c.top_values.iter().map(|(v, _)| v.clone()).collect();
@@ -141,7 +164,9 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
                 .pattern_matches
                 .iter()
                 .zip(PATTERNS.iter())
-                .find(|((_, hits), _)| *hits as f64 >= settings.min_pattern_share * c.present() as f64);
+                .find(|((_, hits), _)| {
+                    *hits as f64 >= settings.min_pattern_share * c.present() as f64
+                });
             if let Some(((name, hits), (_, re))) = best {
                 // Sentinels are non-null for GX, so they count against the pattern.
                 let mostly = floor3(*hits as f64 / c.non_null() as f64);

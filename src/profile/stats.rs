@@ -16,7 +16,10 @@ pub static PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         ("integer", r"^-?\d+$"),
         ("decimal", r"^-?\d+(\.\d+)?$"),
         ("date", r"^\d{4}-\d{2}-\d{2}$"),
-        ("datetime", r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"),
+        (
+            "datetime",
+            r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+        ),
         ("time", r"^\d{2}:\d{2}(:\d{2})?$"),
         ("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
     ]
@@ -70,10 +73,17 @@ impl ColumnStats {
         use arrow_schema::DataType as D;
         let kind = match data_type {
             D::Utf8 | D::LargeUtf8 | D::Utf8View => ValueKind::String,
-            D::Dictionary(_, v) if matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View) => ValueKind::String,
-            D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => {
-                ValueKind::Integer
+            D::Dictionary(_, v) if matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View) => {
+                ValueKind::String
             }
+            D::Int8
+            | D::Int16
+            | D::Int32
+            | D::Int64
+            | D::UInt8
+            | D::UInt16
+            | D::UInt32
+            | D::UInt64 => ValueKind::Integer,
             D::Float16 | D::Float32 | D::Float64 => ValueKind::Float,
             D::Boolean => ValueKind::Boolean,
             _ => ValueKind::Other,
@@ -180,7 +190,10 @@ impl ColumnStats {
             None
         };
         let mut values: Vec<(Value, u64)> = self.counts.values().cloned().collect();
-        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.to_string().cmp(&b.0.to_string())));
+        values.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
+        });
         values.truncate(top);
         self.top_values = values;
     }

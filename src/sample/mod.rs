@@ -60,7 +60,10 @@ const FULL_ROWS_OVERRIDE: &[(&str, u64)] = &[("aims_assetattributes", 60_000_000
 
 pub fn shapes() -> Vec<TableShape> {
     let mut tables: Vec<TableShape> = Vec::new();
-    for line in SHAPES.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in SHAPES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() < 10 {
             continue;
@@ -73,7 +76,11 @@ pub fn shapes() -> Vec<TableShape> {
             unique: f[6] == "1",
             min_len: f[7].parse().ok(),
             max_len: f[8].parse().ok(),
-            values: if f[9].is_empty() { None } else { serde_json::from_str(f[9]).ok() },
+            values: if f[9].is_empty() {
+                None
+            } else {
+                serde_json::from_str(f[9]).ok()
+            },
         };
         match tables.last_mut() {
             Some(t) if t.name == f[0] => t.columns.push(column),
@@ -129,7 +136,11 @@ fn write_table(path: &Path, table: &TableShape, rows: u64, defect: &Defect) -> a
         .set_max_row_group_row_count(Some(1 << 20))
         .build();
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
-    let rows = if matches!(defect, Defect::Empty) { 0 } else { rows };
+    let rows = if matches!(defect, Defect::Empty) {
+        0
+    } else {
+        rows
+    };
     let mut gens: Vec<(String, Gen)> = table
         .columns
         .iter()
@@ -187,7 +198,10 @@ pub struct SampleSummary {
 pub fn generate(out: &Path, scale: Scale, deliveries: bool) -> anyhow::Result<SampleSummary> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let tables = shapes();
-    let mut summary = SampleSummary { tables: tables.len(), ..Default::default() };
+    let mut summary = SampleSummary {
+        tables: tables.len(),
+        ..Default::default()
+    };
     for t in &tables {
         let rows = rows_for(t, scale);
         let path = out.join(format!("{}.parquet", t.name));
@@ -207,20 +221,38 @@ fn find<'a>(tables: &'a [TableShape], name: &str) -> Option<&'a TableShape> {
 
 /// Later deliveries, named `<table>_<date>.parquet`: one clean re-delivery
 /// and one of each defect the gate must catch.
-fn later_deliveries(out: &Path, tables: &[TableShape], scale: Scale, summary: &mut SampleSummary) -> anyhow::Result<()> {
+fn later_deliveries(
+    out: &Path,
+    tables: &[TableShape],
+    scale: Scale,
+    summary: &mut SampleSummary,
+) -> anyhow::Result<()> {
     let mut plan: Vec<(String, Defect)> = Vec::new();
     if let Some(t) = find(tables, "aims_tracks") {
         plan.push((format!("{}_20260102", t.name), Defect::None));
     }
     if let Some(t) = find(tables, "aims_assets") {
-        plan.push((format!("{}_20260102", t.name), Defect::DuplicateIds { column: "ID".into() }));
+        plan.push((
+            format!("{}_20260102", t.name),
+            Defect::DuplicateIds {
+                column: "ID".into(),
+            },
+        ));
     }
     if let Some(t) = find(tables, "aims_links") {
         let column = t.columns.last().map(|c| c.name.clone()).unwrap_or_default();
-        plan.push((format!("{}_20260103", t.name), Defect::DropColumn { column }));
+        plan.push((
+            format!("{}_20260103", t.name),
+            Defect::DropColumn { column },
+        ));
     }
     if let Some(t) = find(tables, "aims_attributedomains") {
-        plan.push((format!("{}_20260103", t.name), Defect::UnknownCategory { column: "DOMAINTYPE".into() }));
+        plan.push((
+            format!("{}_20260103", t.name),
+            Defect::UnknownCategory {
+                column: "DOMAINTYPE".into(),
+            },
+        ));
     }
     if let Some(t) = find(tables, "aims_people") {
         let column = t
@@ -236,11 +268,17 @@ fn later_deliveries(out: &Path, tables: &[TableShape], scale: Scale, summary: &m
     }
     for (name, defect) in &plan {
         let table_name = crate::discover::strip_date_suffix(name);
-        let Some(t) = find(tables, table_name) else { continue };
+        let Some(t) = find(tables, table_name) else {
+            continue;
+        };
         let rows = rows_for(t, scale);
         let path = out.join(format!("{name}.parquet"));
         write_table(&path, t, rows, defect)?;
-        summary.rows += if matches!(defect, Defect::Empty) { 0 } else { rows };
+        summary.rows += if matches!(defect, Defect::Empty) {
+            0
+        } else {
+            rows
+        };
         summary.files.push(path);
     }
     // Bytes that are not parquet at all, and a parquet file cut short.

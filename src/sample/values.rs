@@ -5,17 +5,60 @@ use super::ColumnShape;
 use crate::util::{splitmix64, stable_hash};
 
 const FIRST: &[&str] = &[
-    "Ken", "Juliet", "Jordan", "Alex", "Neil", "Muneebah", "Katarina", "James", "Ian", "Davies", "Sarah", "Priya",
-    "Tom", "Olu", "Grace", "Marek",
+    "Ken", "Juliet", "Jordan", "Alex", "Neil", "Muneebah", "Katarina", "James", "Ian", "Davies",
+    "Sarah", "Priya", "Tom", "Olu", "Grace", "Marek",
 ];
 const LAST: &[&str] = &[
-    "Lee", "Miah", "Harvey", "Bradley", "Blackett", "Quyyam", "Hrinikova", "Dodd", "Rush", "Mukonoweshuro", "Patel",
-    "Nowak", "Okafor", "Smith", "Evans", "Khan",
+    "Lee",
+    "Miah",
+    "Harvey",
+    "Bradley",
+    "Blackett",
+    "Quyyam",
+    "Hrinikova",
+    "Dodd",
+    "Rush",
+    "Mukonoweshuro",
+    "Patel",
+    "Nowak",
+    "Okafor",
+    "Smith",
+    "Evans",
+    "Khan",
 ];
 const WORDS: &[&str] = &[
-    "asset", "class", "bridge", "culvert", "drainage", "survey", "consent", "track", "route", "viaduct", "tunnel",
-    "portal", "ecology", "pond", "fence", "signal", "cable", "earthworks", "embankment", "cutting", "structure",
-    "inspection", "record", "baseline", "design", "stage", "north", "south", "phase", "one", "retaining", "wall",
+    "asset",
+    "class",
+    "bridge",
+    "culvert",
+    "drainage",
+    "survey",
+    "consent",
+    "track",
+    "route",
+    "viaduct",
+    "tunnel",
+    "portal",
+    "ecology",
+    "pond",
+    "fence",
+    "signal",
+    "cable",
+    "earthworks",
+    "embankment",
+    "cutting",
+    "structure",
+    "inspection",
+    "record",
+    "baseline",
+    "design",
+    "stage",
+    "north",
+    "south",
+    "phase",
+    "one",
+    "retaining",
+    "wall",
 ];
 
 pub struct Gen {
@@ -66,7 +109,11 @@ impl Gen {
         if let Some(values) = &self.shape.values {
             // The first value is the most common, as in real categorical data.
             let r = self.rand(row, 2);
-            let i = if r % 2 == 0 { 0 } else { (r / 2) as usize % values.len() };
+            let i = if r.is_multiple_of(2) {
+                0
+            } else {
+                (r / 2) as usize % values.len()
+            };
             return Some(values[i].clone());
         }
         if self.sentinel_per_10k > 0 && self.rand(row, 3) % 10_000 < self.sentinel_per_10k {
@@ -74,7 +121,12 @@ impl Gen {
         }
         let (min, max) = (self.shape.min_len, self.shape.max_len);
         let r = self.rand(row, 4);
-        Some(match self.shape.hint.as_str() {
+        let v = self.by_hint(row, r, min, max);
+        Some(fit_length(v, r, &self.shape.hint, min, max))
+    }
+
+    fn by_hint(&self, row: u64, r: u64, min: Option<usize>, max: Option<usize>) -> String {
+        match self.shape.hint.as_str() {
             "id_pk" => id(row + 1, min),
             _ if self.shape.unique => id(row + 1, min),
             "id_ref" => id(r % 100_000 + 1, min),
@@ -82,19 +134,52 @@ impl Gen {
             "time" => format!("{:02}:{:02}:{:02}", r % 24, (r >> 8) % 60, (r >> 16) % 60),
             "user" => email(r, max),
             "numeric" => {
-                if r % 3 == 0 {
+                if r.is_multiple_of(3) {
                     format!("{}", r % 1000)
                 } else {
                     format!("{}.{}", r % 1000, (r >> 12) % 10)
                 }
             }
-            "flag" => if r % 2 == 0 { "0.0" } else { "-1.0" }.to_string(),
+            "flag" => if r.is_multiple_of(2) { "0.0" } else { "-1.0" }.to_string(),
             "code" => code(r, min.unwrap_or(4), max.unwrap_or(8)),
             "categorical" => format!("Category {}", (b'A' + (r % 6) as u8) as char),
             "text" => words(r, min.unwrap_or(20), max.unwrap_or(200)),
             _ => words(r, min.unwrap_or(4), max.unwrap_or(40)),
-        })
+        }
     }
+}
+
+/// Brings a value into the shape's length range, the way the real data
+/// does: very short ranges are sentinels, numbers get the digits they need.
+fn fit_length(v: String, r: u64, hint: &str, min: Option<usize>, max: Option<usize>) -> String {
+    let len = v.chars().count();
+    let (lo, hi) = (min.unwrap_or(0), max.unwrap_or(usize::MAX));
+    if (lo..=hi).contains(&len) {
+        return v;
+    }
+    if hi <= 4 {
+        if let Some(s) = ["None", "NaT", " - ", " "].into_iter().find(|s| (lo..=hi).contains(&s.len())) {
+            if !matches!(hint, "numeric" | "id_ref" | "id_pk" | "code") {
+                return s.to_string();
+            }
+        }
+    }
+    let target = lo + (r as usize % (hi.min(lo + 12) - lo + 1));
+    if matches!(hint, "numeric" | "id_ref" | "id_pk" | "flag") || v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+        let mut digits: String = (0..target).map(|i| char::from(b'0' + (splitmix64(r ^ i as u64) % 10) as u8)).collect();
+        if target > 1 && digits.starts_with('0') {
+            digits.replace_range(0..1, "1");
+        }
+        return digits;
+    }
+    if len > hi {
+        return v.chars().take(hi).collect();
+    }
+    let mut out = v;
+    while out.chars().count() < lo {
+        out.push('x');
+    }
+    out
 }
 
 /// A numeric id; a fixed length in the shape means zero-padded digits.
@@ -125,7 +210,9 @@ fn email(r: u64, max: Option<usize>) -> String {
     let last = LAST[((r >> 8) % LAST.len() as u64) as usize];
     let e = format!("{first}.{last}@hs2.org.uk");
     match max {
-        Some(m) if e.chars().count() > m && m > 12 => format!("{}@hs2.org.uk", &first[..first.len().min(m - 11)]),
+        Some(m) if e.chars().count() > m && m > 12 => {
+            format!("{}@hs2.org.uk", &first[..first.len().min(m - 11)])
+        }
         _ => e,
     }
 }

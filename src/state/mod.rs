@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::store::Store;
 
-pub use dq_log::{LogDetails, LogFailure, LogRecord, Lineage, LogSegment};
+pub use dq_log::{Lineage, LogDetails, LogFailure, LogRecord, LogSegment};
 pub use watermarks::{Watermark, Watermarks};
 
 pub const WATERMARKS_KEY: &str = "watermarks.json";
@@ -69,13 +69,21 @@ impl State {
         self.store.put(key, Bytes::from(bytes)).await
     }
 
-    pub async fn write_profile<T: Serialize>(&self, table: &str, profile: &T) -> anyhow::Result<String> {
+    pub async fn write_profile<T: Serialize>(
+        &self,
+        table: &str,
+        profile: &T,
+    ) -> anyhow::Result<String> {
         let key = format!("{PROFILES_DIR}/{table}.json");
         self.write_json(&key, profile).await?;
         Ok(key)
     }
 
-    pub async fn write_report<T: Serialize>(&self, name: &str, report: &T) -> anyhow::Result<String> {
+    pub async fn write_report<T: Serialize>(
+        &self,
+        name: &str,
+        report: &T,
+    ) -> anyhow::Result<String> {
         let key = format!("{REPORTS_DIR}/{name}");
         self.write_json(&key, report).await?;
         Ok(key)

@@ -50,8 +50,11 @@ impl Watermark {
             (Some(size), Some(lm)) => size == entry.size && *lm == rfc3339(entry.last_modified),
             _ => chrono::DateTime::parse_from_rfc3339(&self.processed_at)
                 .or_else(|_| {
-                    chrono::NaiveDateTime::parse_from_str(&self.processed_at, "%Y-%m-%dT%H:%M:%S%.f")
-                        .map(|n| n.and_utc().fixed_offset())
+                    chrono::NaiveDateTime::parse_from_str(
+                        &self.processed_at,
+                        "%Y-%m-%dT%H:%M:%S%.f",
+                    )
+                    .map(|n| n.and_utc().fixed_offset())
                 })
                 .map(|t| entry.last_modified <= t)
                 .unwrap_or(true),
@@ -116,7 +119,11 @@ impl Watermarks {
         let name = entry.key.rsplit('/').next().unwrap_or(&entry.key);
         self.files
             .get(&entry.key)
-            .or_else(|| self.files.get(name).filter(|w| w.etag.is_none() && w.size.is_none()))
+            .or_else(|| {
+                self.files
+                    .get(name)
+                    .filter(|w| w.etag.is_none() && w.size.is_none())
+            })
             .is_some_and(|w| w.matches(entry))
     }
 }
@@ -139,18 +146,30 @@ mod tests {
     fn legacy_flat_form_is_upgraded() {
         let w = Watermarks::parse(br#"{"a.parquet": "2026-01-05T00:00:00.123"}"#).unwrap();
         assert_eq!(w.version, 1);
-        assert!(w.is_processed(&entry(10, Some("x"))), "unchanged since processing");
+        assert!(
+            w.is_processed(&entry(10, Some("x"))),
+            "unchanged since processing"
+        );
         let older = Watermarks::parse(br#"{"a.parquet": "2026-01-01T00:00:00"}"#).unwrap();
-        assert!(!older.is_processed(&entry(10, Some("x"))), "modified after processing");
+        assert!(
+            !older.is_processed(&entry(10, Some("x"))),
+            "modified after processing"
+        );
     }
 
     #[test]
     fn changed_file_is_processed_again() {
         let mut w = Watermarks::default();
-        w.files.insert("t/a.parquet".into(), Watermark::for_entry(&entry(10, Some("e1")), "PASSED", Some(100.0), "r"));
+        w.files.insert(
+            "t/a.parquet".into(),
+            Watermark::for_entry(&entry(10, Some("e1")), "PASSED", Some(100.0), "r"),
+        );
         assert!(w.is_processed(&entry(10, Some("e1"))));
         assert!(!w.is_processed(&entry(10, Some("e2"))));
-        w.files.insert("t/a.parquet".into(), Watermark::for_entry(&entry(10, None), "PASSED", Some(100.0), "r"));
+        w.files.insert(
+            "t/a.parquet".into(),
+            Watermark::for_entry(&entry(10, None), "PASSED", Some(100.0), "r"),
+        );
         assert!(w.is_processed(&entry(10, None)));
         assert!(!w.is_processed(&entry(11, None)));
     }
@@ -158,7 +177,10 @@ mod tests {
     #[test]
     fn round_trip() {
         let mut w = Watermarks::default();
-        w.files.insert("x.parquet".into(), Watermark::for_entry(&entry(1, Some("e")), "FAILED", Some(50.0), "r1"));
+        w.files.insert(
+            "x.parquet".into(),
+            Watermark::for_entry(&entry(1, Some("e")), "FAILED", Some(50.0), "r1"),
+        );
         let back = Watermarks::parse(&w.to_json().unwrap()).unwrap();
         assert_eq!(back, w);
     }

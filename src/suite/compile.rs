@@ -84,13 +84,24 @@ pub enum Bound {
 #[derive(Debug, Clone)]
 pub enum CheckKind {
     // Table-level, answered from the footer.
-    RowCountBetween { min: Option<f64>, max: Option<f64> },
+    RowCountBetween {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     RowCountEqual(u64),
     ColumnCountEqual(u64),
-    ColumnCountBetween { min: Option<f64>, max: Option<f64> },
-    ColumnsMatchSet { set: Vec<String>, exact: bool },
+    ColumnCountBetween {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    ColumnsMatchSet {
+        set: Vec<String>,
+        exact: bool,
+    },
     ColumnsMatchOrderedList(Vec<String>),
-    ColumnExists { index: Option<usize> },
+    ColumnExists {
+        index: Option<usize>,
+    },
     // Column map expectations: one verdict per non-null value.
     NotNull,
     BeNull,
@@ -103,7 +114,10 @@ pub enum CheckKind {
         strict_min: bool,
         strict_max: bool,
     },
-    LengthsBetween { min: Option<f64>, max: Option<f64> },
+    LengthsBetween {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     LengthEqual(u64),
     MatchRegex(Regex),
     NotMatchRegex(Regex),
@@ -176,12 +190,14 @@ impl CompiledSuite {
             .expectations
             .iter()
             .enumerate()
-            .map(|(index, e)| compile_one(index, e).map_err(|reason| {
-                config_err(format!(
-                    "suite {source}: expectation #{index} ({}): {reason}",
-                    e.expectation_type
-                ))
-            }))
+            .map(|(index, e)| {
+                compile_one(index, e).map_err(|reason| {
+                    config_err(format!(
+                        "suite {source}: expectation #{index} ({}): {reason}",
+                        e.expectation_type
+                    ))
+                })
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let name = suite
             .validation_name
@@ -212,7 +228,9 @@ impl Kwargs<'_> {
     fn column(&self) -> Result<String, String> {
         match self.get("column") {
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(v) => Err(format!("kwarg `column` must be a column name (string), found {v}")),
+            Some(v) => Err(format!(
+                "kwarg `column` must be a column name (string), found {v}"
+            )),
             None => Err("missing kwarg `column`".into()),
         }
     }
@@ -229,7 +247,11 @@ impl Kwargs<'_> {
         match self.get(key) {
             Some(Value::Number(n)) => n
                 .as_u64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                        .map(|f| f as u64)
+                })
                 .ok_or_else(|| format!("kwarg `{key}` must be a whole number ≥ 0, found {n}")),
             Some(v) => Err(format!("kwarg `{key}` must be a whole number, found {v}")),
             None => Err(format!("missing kwarg `{key}`")),
@@ -257,7 +279,9 @@ impl Kwargs<'_> {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64().map(Bound::Num)),
             Some(Value::String(s)) => Ok(Some(Bound::Str(s.clone()))),
-            Some(v) => Err(format!("kwarg `{key}` must be a number or a string, found {v}")),
+            Some(v) => Err(format!(
+                "kwarg `{key}` must be a number or a string, found {v}"
+            )),
         }
     }
 
@@ -267,7 +291,9 @@ impl Kwargs<'_> {
                 .iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s.clone()),
-                    other => Err(format!("kwarg `{key}` must list column names, found {other}")),
+                    other => Err(format!(
+                        "kwarg `{key}` must list column names, found {other}"
+                    )),
                 })
                 .collect(),
             Some(v) => Err(format!("kwarg `{key}` must be a list, found {v}")),
@@ -308,9 +334,9 @@ impl Kwargs<'_> {
 
     fn regex(&self) -> Result<Regex, String> {
         match self.get("regex") {
-            Some(Value::String(s)) => Regex::new(s).map_err(|e| {
-                format!("invalid regex {s:?}: {e}")
-            }),
+            Some(Value::String(s)) => {
+                Regex::new(s).map_err(|e| format!("invalid regex {s:?}: {e}"))
+            }
             Some(v) => Err(format!("kwarg `regex` must be a string, found {v}")),
             None => Err("missing kwarg `regex`".into()),
         }
@@ -321,8 +347,9 @@ fn compile_one(index: usize, config: &ExpectationConfig) -> Result<Check, String
     let k = Kwargs(&config.kwargs);
     let severity = match config.meta.get("severity") {
         None | Some(Value::Null) => Severity::Medium,
-        Some(Value::String(s)) => Severity::parse(s)
-            .ok_or_else(|| format!("meta.severity {s:?} is not one of critical, high, medium, low"))?,
+        Some(Value::String(s)) => Severity::parse(s).ok_or_else(|| {
+            format!("meta.severity {s:?} is not one of critical, high, medium, low")
+        })?,
         Some(v) => return Err(format!("meta.severity must be a string, found {v}")),
     };
     let mut column = None;
@@ -451,7 +478,9 @@ mod tests {
     #[test]
     fn value_set_keeps_types_apart() {
         let s = load("expectations:\n- expectation_type: expect_column_values_to_be_in_set\n  kwargs: {column: A, value_set: ['1', 2, true, null]}\n").unwrap();
-        let CheckKind::InSet(set) = &s.checks[0].kind else { panic!() };
+        let CheckKind::InSet(set) = &s.checks[0].kind else {
+            panic!()
+        };
         assert!(set.contains_str("1") && !set.contains_str("2"));
         assert!(set.contains_num(2.0) && !set.contains_num(1.0));
         assert!(set.contains_bool(true));

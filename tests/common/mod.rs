@@ -50,7 +50,8 @@ impl Workspace {
     /// A workspace with the demo sample (and its defective deliveries).
     pub fn with_demo(deliveries: bool) -> Workspace {
         let ws = Workspace::new();
-        aims_dq::sample::generate(&ws.bronze(), aims_dq::sample::Scale::Demo, deliveries).expect("sample");
+        aims_dq::sample::generate(&ws.bronze(), aims_dq::sample::Scale::Demo, deliveries)
+            .expect("sample");
         ws
     }
 
@@ -114,7 +115,8 @@ impl Workspace {
     }
 
     pub fn watermarks(&self) -> Value {
-        let text = std::fs::read_to_string(self.state().join("watermarks.json")).unwrap_or_else(|_| "{}".into());
+        let text = std::fs::read_to_string(self.state().join("watermarks.json"))
+            .unwrap_or_else(|_| "{}".into());
         serde_json::from_str(&text).unwrap()
     }
 
@@ -132,7 +134,12 @@ impl Workspace {
     pub fn latest_report(&self) -> Value {
         let mut reports: Vec<PathBuf> = files_under(&self.state().join("reports"))
             .into_iter()
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("dq_report_"))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("dq_report_")
+            })
             .collect();
         reports.sort();
         let last = reports.last().expect("a report was written");
@@ -153,7 +160,9 @@ impl Workspace {
 
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -172,7 +181,9 @@ pub fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: ../shared is absent, so the corpus and reference suites cannot be read");
+        eprintln!(
+            "SKIPPED: ../shared is absent, so the corpus and reference suites cannot be read"
+        );
         None
     }
 }
@@ -181,6 +192,11 @@ pub fn shared() -> Option<PathBuf> {
 pub fn statuses(records: &[Value]) -> BTreeMap<String, String> {
     records
         .iter()
-        .map(|r| (r["path"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
