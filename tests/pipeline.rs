@@ -283,7 +283,8 @@ fn environment_variables_configure_the_run() {
     assert!(
         stdout
             .lines()
-            .any(|l| l.contains("aims_consents_20260104.parquet score 98.") && l.contains("[would be quarantined]")),
+            .any(|l| l.contains("aims_consents_20260104.parquet score 98.")
+                && l.contains("[would be quarantined]")),
         "{stdout}"
     );
 }

@@ -17,7 +17,9 @@ fn settings() -> Settings {
 
 #[tokio::test]
 async fn original_suites_load_unchanged_and_validate_the_sample_tables() {
-    let Some(shared) = common::shared() else { return };
+    let Some(shared) = common::shared() else {
+        return;
+    };
     let dir = shared.join("reference/original-configs");
     let ws = Workspace::with_demo(false);
     let bronze = Store::open(ws.bronze().to_str().unwrap(), false).unwrap();
@@ -28,18 +30,29 @@ async fn original_suites_load_unchanged_and_validate_the_sample_tables() {
     for path in common::files_under(&dir) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let compiled = CompiledSuite::load(&text, &name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let compiled =
+            CompiledSuite::load(&text, &name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
         // Unchanged: every expectation and key survives a read and a rewrite.
         let raw: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-        let rewritten: serde_yaml_ng::Value = serde_yaml_ng::from_str(&compiled.suite.to_yaml().unwrap()).unwrap();
+        let rewritten: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&compiled.suite.to_yaml().unwrap()).unwrap();
         assert_eq!(raw, rewritten, "{name} changed in a round trip");
 
         let table = name.strip_suffix("_validation.yml").unwrap();
-        let entry = bronze.head(&format!("{table}.parquet")).await.unwrap().expect("sample table exists");
+        let entry = bronze
+            .head(&format!("{table}.parquet"))
+            .await
+            .unwrap()
+            .expect("sample table exists");
         let v = engine::validate(&bronze, &entry, &compiled).await.unwrap();
         assert_eq!(v.results.len(), compiled.checks.len());
         for r in &v.results {
-            assert!(r.exception_info.is_none(), "{name} #{}: {:?}", r.index, r.exception_info);
+            assert!(
+                r.exception_info.is_none(),
+                "{name} #{}: {:?}",
+                r.index,
+                r.exception_info
+            );
         }
         let verdict = gate::judge(&v.results, 100.0, &compiled.severity_thresholds);
         if verdict.passed {
@@ -51,13 +64,19 @@ async fn original_suites_load_unchanged_and_validate_the_sample_tables() {
         for f in v.failures() {
             let expected = match f.expectation_type.as_str() {
                 "expect_table_row_count_to_be_between" => shape.rows == 0,
-                "expect_column_values_to_not_be_null" => shape
-                    .columns
-                    .iter()
-                    .any(|c| Some(c.name.as_str()) == f.column.as_deref() && c.null_pct.unwrap_or(0.0) > 0.0),
+                "expect_column_values_to_not_be_null" => shape.columns.iter().any(|c| {
+                    Some(c.name.as_str()) == f.column.as_deref() && c.null_pct.unwrap_or(0.0) > 0.0
+                }),
                 _ => false,
             };
-            assert!(expected, "{name} #{} {} {:?}: {}", f.index, f.expectation_type, f.column, f.summary());
+            assert!(
+                expected,
+                "{name} #{} {} {:?}: {}",
+                f.index,
+                f.expectation_type,
+                f.column,
+                f.summary()
+            );
         }
         suites += 1;
         expectations += v.results.len();
@@ -65,7 +84,10 @@ async fn original_suites_load_unchanged_and_validate_the_sample_tables() {
     assert_eq!(suites, 68);
     assert_eq!(expectations, 3039);
     eprintln!("original suites: {passed_files} of 68 sample tables pass at threshold 100");
-    assert!(passed_files >= 45, "only {passed_files} sample tables pass their original suite");
+    assert!(
+        passed_files >= 45,
+        "only {passed_files} sample tables pass their original suite"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +99,9 @@ async fn a_profiled_suite_validates_its_own_file_with_score_100() {
     assert_eq!(entries.len(), 68);
     for entry in entries {
         let table = aims_dq::discover::table_of(&entry.key);
-        let p = profile::profile_file(&bronze, &entry, &table, &settings).await.unwrap();
+        let p = profile::profile_file(&bronze, &entry, &table, &settings)
+            .await
+            .unwrap();
         let suite: Suite = profile::suite_for(&p, &settings.profile);
         // Through YAML, as it is stored.
         let yaml = suite.to_yaml().unwrap();
@@ -85,7 +109,15 @@ async fn a_profiled_suite_validates_its_own_file_with_score_100() {
         let v = engine::validate(&bronze, &entry, &compiled).await.unwrap();
         let failing: Vec<String> = v
             .failures()
-            .map(|f| format!("#{} {} {:?}: {}", f.index, f.expectation_type, f.column, f.summary()))
+            .map(|f| {
+                format!(
+                    "#{} {} {:?}: {}",
+                    f.index,
+                    f.expectation_type,
+                    f.column,
+                    f.summary()
+                )
+            })
             .collect();
         assert!(failing.is_empty(), "{table}: {failing:?}");
         let verdict = gate::judge(&v.results, 100.0, &compiled.severity_thresholds);
@@ -102,14 +134,19 @@ async fn profiled_rules_cover_the_expected_types() {
     let mut seen = std::collections::BTreeSet::new();
     for entry in aims_dq::discover::bronze_files(&bronze).await.unwrap() {
         let table = aims_dq::discover::table_of(&entry.key);
-        let p = profile::profile_file(&bronze, &entry, &table, &settings).await.unwrap();
+        let p = profile::profile_file(&bronze, &entry, &table, &settings)
+            .await
+            .unwrap();
         let suite = profile::suite_for(&p, &settings.profile);
         for e in &suite.expectations {
             seen.insert(e.expectation_type.clone());
         }
         if p.total_rows == 0 {
             let row_rule = &suite.expectations[0];
-            assert_eq!(row_rule.kwargs["min_value"], 0, "{table}: an empty table must not fail for being empty");
+            assert_eq!(
+                row_rule.kwargs["min_value"], 0,
+                "{table}: an empty table must not fail for being empty"
+            );
         }
     }
     for t in [

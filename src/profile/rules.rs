@@ -137,7 +137,12 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
             format!("ID column {col} must have unique values"),
         ));
     }
-    let small_set = c.distinct_known()
+    // Value sets only for types GX compares as plain values (not binary,
+    // dates or nested values, which it sees as other objects).
+    let small_set = matches!(
+        c.kind,
+        ValueKind::String | ValueKind::Integer | ValueKind::Float | ValueKind::Boolean
+    ) && c.distinct_known()
         && c.distinct
             .is_some_and(|d| d > 0 && d as usize <= settings.max_set_size)
         && !unique;

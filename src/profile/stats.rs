@@ -159,7 +159,11 @@ impl ColumnStats {
                     Cell::Text(_) => 't',
                     _ => 'n',
                 };
-                let key = format!("{tag}:{text}");
+                // -0.0 and 0.0 are one value, as for Python and the engine.
+                let key = match cell {
+                    Cell::Float(0.0) => "n:0.0".to_string(),
+                    _ => format!("{tag}:{text}"),
+                };
                 if let Some(slot) = self.counts.get_mut(&key) {
                     slot.1 += 1;
                 } else if self.counts.len() < max_distinct {

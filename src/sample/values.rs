@@ -158,15 +158,23 @@ fn fit_length(v: String, r: u64, hint: &str, min: Option<usize>, max: Option<usi
         return v;
     }
     if hi <= 4 {
-        if let Some(s) = ["None", "NaT", " - ", " "].into_iter().find(|s| (lo..=hi).contains(&s.len())) {
+        if let Some(s) = ["None", "NaT", " - ", " "]
+            .into_iter()
+            .find(|s| (lo..=hi).contains(&s.len()))
+        {
             if !matches!(hint, "numeric" | "id_ref" | "id_pk" | "code") {
                 return s.to_string();
             }
         }
     }
     let target = lo + (r as usize % (hi.min(lo + 12) - lo + 1));
-    if matches!(hint, "numeric" | "id_ref" | "id_pk" | "flag") || v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
-        let mut digits: String = (0..target).map(|i| char::from(b'0' + (splitmix64(r ^ i as u64) % 10) as u8)).collect();
+    if matches!(hint, "numeric" | "id_ref" | "id_pk" | "flag")
+        || v.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        let mut digits: String = (0..target)
+            .map(|i| char::from(b'0' + (splitmix64(r ^ i as u64) % 10) as u8))
+            .collect();
         if target > 1 && digits.starts_with('0') {
             digits.replace_range(0..1, "1");
         }

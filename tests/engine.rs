@@ -1,0 +1,463 @@
+//! Expectation semantics on small files written here, against the facts
+//! measured on Great Expectations 1.x (pandas engine) in DESIGN §4.
+
+use std::sync::Arc;
+
+use aims_dq::engine::{self, ExpectationResult};
+use aims_dq::store::Store;
+use aims_dq::suite::CompiledSuite;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use parquet::arrow::ArrowWriter;
+use serde_json::json;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+}
+
+/// Writes one parquet file `t.parquet` with the given columns.
+fn fixture(columns: Vec<(&str, ArrayRef)>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
+    Fixture { _dir: dir, store }
+}
+
+fn strings(v: &[Option<&str>]) -> ArrayRef {
+    Arc::new(StringArray::from(v.to_vec()))
+}
+
+async fn run(f: &Fixture, expectations: &str) -> Vec<ExpectationResult> {
+    let yaml = format!("expectations:\n{expectations}");
+    let suite = CompiledSuite::load(&yaml, "test_validation.yml").unwrap();
+    let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    engine::validate(&f.store, &entry, &suite)
+        .await
+        .unwrap()
+        .results
+}
+
+fn one(kind: &str, kwargs: &str) -> String {
+    format!("- expectation_type: {kind}\n  kwargs: {kwargs}\n")
+}
+
+#[tokio::test]
+async fn uniqueness_counts_every_row_of_a_repeated_value() {
+    let f = fixture(vec![(
+        "A",
+        strings(&[
+            Some("a"),
+            Some("a"),
+            Some("b"),
+            None,
+            Some("c"),
+            Some("c"),
+            Some("c"),
+        ]),
+    )]);
+    let r = &run(&f, &one("expect_column_values_to_be_unique", "{column: A}")).await[0];
+    assert!(!r.success);
+    assert_eq!(
+        r.result.unexpected_count,
+        Some(5),
+        "GX counts rows, not count - distinct"
+    );
+    assert_eq!(r.result.missing_count, Some(1));
+    assert_eq!(r.result.element_count, Some(7));
+    assert_eq!(
+        r.result.partial_unexpected_list.as_ref().unwrap(),
+        &vec![json!("a"), json!("a"), json!("c"), json!("c"), json!("c")]
+    );
+    let counts = r.result.partial_unexpected_counts.as_ref().unwrap();
+    assert_eq!(counts[0].value, json!("c"));
+    assert_eq!(counts[0].count, 3);
+    // unexpected_percent is of the non-missing values.
+    assert!((r.result.unexpected_percent.unwrap() - 5.0 / 6.0 * 100.0).abs() < 1e-9);
+    assert!((r.result.unexpected_percent_total.unwrap() - 5.0 / 7.0 * 100.0).abs() < 1e-9);
+}
+
+#[tokio::test]
+async fn not_null_counts_nulls_and_float_nan_as_missing() {
+    let f = fixture(vec![
+        ("S", strings(&[Some("x"), None, Some("None"), None])),
+        (
+            "F",
+            Arc::new(Float64Array::from(vec![
+                Some(1.0),
+                Some(f64::NAN),
+                None,
+                Some(2.0),
+            ])) as ArrayRef,
+        ),
+    ]);
+    let rs = run(
+        &f,
+        &[
+            one("expect_column_values_to_not_be_null", "{column: S}"),
+            one("expect_column_values_to_not_be_null", "{column: F}"),
+            one(
+                "expect_column_values_to_not_be_null",
+                "{column: S, mostly: 0.5}",
+            ),
+            one("expect_column_values_to_be_null", "{column: S}"),
+        ]
+        .concat(),
+    )
+    .await;
+    // The sentinel string "None" is a value for GX.
+    assert_eq!(rs[0].result.unexpected_count, Some(2));
+    assert_eq!(
+        rs[1].result.unexpected_count,
+        Some(2),
+        "NaN counts as missing"
+    );
+    assert!(!rs[0].success && !rs[1].success);
+    assert!(rs[2].success, "2 of 4 present meets mostly 0.5");
+    assert_eq!(rs[3].result.unexpected_count, Some(2));
+}
+
+#[tokio::test]
+async fn regex_searches_and_lengths_count_characters() {
+    let f = fixture(vec![(
+        "A",
+        strings(&[Some("abc"), Some("xbz"), Some("é"), Some("ßü"), None]),
+    )]);
+    let rs = run(
+        &f,
+        &[
+            one(
+                "expect_column_values_to_match_regex",
+                "{column: A, regex: b}",
+            ),
+            one(
+                "expect_column_values_to_match_regex",
+                "{column: A, regex: '^b'}",
+            ),
+            one(
+                "expect_column_values_to_match_regex",
+                r"{column: A, regex: '^\w+$'}",
+            ),
+            one(
+                "expect_column_values_to_not_match_regex",
+                "{column: A, regex: 'b'}",
+            ),
+            one(
+                "expect_column_value_lengths_to_be_between",
+                "{column: A, min_value: 1, max_value: 2}",
+            ),
+            one(
+                "expect_column_value_lengths_to_equal",
+                "{column: A, value: 3}",
+            ),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(
+        rs[0].result.unexpected_count,
+        Some(2),
+        "search, not match: 'abc' and 'xbz' contain b"
+    );
+    assert_eq!(rs[1].result.unexpected_count, Some(4));
+    assert_eq!(rs[2].result.unexpected_count, Some(0), r"\w is Unicode");
+    assert_eq!(rs[3].result.unexpected_count, Some(2));
+    assert_eq!(
+        rs[4].result.unexpected_count,
+        Some(2),
+        "é and ßü are 1 and 2 characters"
+    );
+    assert_eq!(
+        rs[4].result.partial_unexpected_list.as_ref().unwrap(),
+        &vec![json!("abc"), json!("xbz")]
+    );
+    assert_eq!(rs[5].result.unexpected_count, Some(2));
+    assert_eq!(rs[0].result.missing_count, Some(1));
+}
+
+#[tokio::test]
+async fn sets_compare_without_type_coercion() {
+    let f = fixture(vec![
+        (
+            "I",
+            Arc::new(Int64Array::from(vec![Some(1), Some(2), None])) as ArrayRef,
+        ),
+        ("S", strings(&[Some("1"), Some("2"), Some("3")])),
+    ]);
+    let rs = run(
+        &f,
+        &[
+            one(
+                "expect_column_values_to_be_in_set",
+                "{column: I, value_set: ['1', '2']}",
+            ),
+            one(
+                "expect_column_values_to_be_in_set",
+                "{column: I, value_set: [1, 2]}",
+            ),
+            one(
+                "expect_column_values_to_be_in_set",
+                "{column: S, value_set: [1, 2, 3]}",
+            ),
+            one(
+                "expect_column_values_to_not_be_in_set",
+                "{column: S, value_set: ['3']}",
+            ),
+            one(
+                "expect_column_values_to_be_in_set",
+                "{column: S, value_set: ['1', '2'], mostly: 0.6}",
+            ),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(rs[0].result.unexpected_count, Some(2));
+    assert!(rs[1].success);
+    assert_eq!(rs[1].result.missing_count, Some(1));
+    assert_eq!(rs[2].result.unexpected_count, Some(3));
+    assert_eq!(rs[3].result.unexpected_count, Some(1));
+    assert!(rs[4].success, "2 of 3 meets mostly 0.6");
+}
+
+#[tokio::test]
+async fn numbers_become_text_for_regex_as_python_prints_them() {
+    let f = fixture(vec![
+        (
+            "F",
+            Arc::new(Float64Array::from(vec![517.0, 2.5])) as ArrayRef,
+        ),
+        ("I", Arc::new(Int64Array::from(vec![42, 7])) as ArrayRef),
+    ]);
+    let rs = run(
+        &f,
+        &[
+            one(
+                "expect_column_values_to_match_regex",
+                r"{column: F, regex: '^\d+\.\d+$'}",
+            ),
+            one(
+                "expect_column_values_to_match_regex",
+                r"{column: I, regex: '^\d+$'}",
+            ),
+            one(
+                "expect_column_value_lengths_to_be_between",
+                "{column: F, min_value: 5, max_value: 5}",
+            ),
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(rs[0].success, "517.0 prints as '517.0'");
+    assert!(rs[1].success);
+    assert_eq!(
+        rs[2].result.unexpected_count,
+        Some(1),
+        "'517.0' has 5 characters, '2.5' has 3"
+    );
+}
+
+#[tokio::test]
+async fn between_compares_like_python_and_reports_type_errors() {
+    let f = fixture(vec![
+        (
+            "N",
+            Arc::new(Float64Array::from(vec![
+                Some(1.0),
+                Some(5.0),
+                Some(10.0),
+                Some(f64::NAN),
+            ])) as ArrayRef,
+        ),
+        (
+            "S",
+            strings(&[
+                Some("2024-01-01"),
+                Some("2025-06-01"),
+                None,
+                Some("2024-07-01"),
+            ]),
+        ),
+    ]);
+    let rs = run(
+        &f,
+        &[
+            one(
+                "expect_column_values_to_be_between",
+                "{column: N, min_value: 1, max_value: 10}",
+            ),
+            one(
+                "expect_column_values_to_be_between",
+                "{column: N, min_value: 1, max_value: 10, strict_min: true, strict_max: true}",
+            ),
+            one(
+                "expect_column_values_to_be_between",
+                "{column: S, min_value: '2024-01-01', max_value: '2024-12-31'}",
+            ),
+            one(
+                "expect_column_values_to_be_between",
+                "{column: S, min_value: 0}",
+            ),
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(rs[0].success);
+    assert_eq!(
+        rs[0].result.missing_count,
+        Some(1),
+        "NaN is skipped as missing"
+    );
+    assert_eq!(rs[1].result.unexpected_count, Some(2));
+    assert_eq!(rs[2].result.unexpected_count, Some(1));
+    assert!(!rs[3].success);
+    let msg = &rs[3].exception_info.as_ref().unwrap().exception_message;
+    assert!(
+        msg.contains("not supported between instances of 'str' and 'int'"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn empty_and_all_null_columns_pass_map_expectations() {
+    let f = fixture(vec![("A", strings(&[None, None]))]);
+    let rs = run(
+        &f,
+        &[
+            one(
+                "expect_column_values_to_be_in_set",
+                "{column: A, value_set: [x]}",
+            ),
+            one(
+                "expect_column_values_to_match_regex",
+                "{column: A, regex: '^x$'}",
+            ),
+            one("expect_column_values_to_be_unique", "{column: A}"),
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(rs.iter().all(|r| r.success));
+    assert_eq!(rs[0].result.unexpected_percent, None);
+    assert_eq!(rs[0].result.missing_percent, Some(100.0));
+}
+
+#[tokio::test]
+async fn partial_unexpected_list_keeps_the_first_twenty_in_row_order() {
+    let values: Vec<Option<String>> = (0..100).map(|i| Some(format!("v{i:03}"))).collect();
+    let arr: ArrayRef = Arc::new(StringArray::from(values));
+    let f = fixture(vec![("A", arr)]);
+    let r = &run(
+        &f,
+        &one(
+            "expect_column_values_to_be_in_set",
+            "{column: A, value_set: [v050]}",
+        ),
+    )
+    .await[0];
+    assert_eq!(r.result.unexpected_count, Some(99));
+    let list = r.result.partial_unexpected_list.as_ref().unwrap();
+    assert_eq!(list.len(), 20);
+    assert_eq!(list[0], json!("v000"));
+    assert_eq!(list[19], json!("v019"));
+}
+
+#[tokio::test]
+async fn table_expectations_and_a_missing_column() {
+    let f = fixture(vec![
+        ("A", strings(&[Some("x"), Some("y")])),
+        ("B", strings(&[Some("1"), None])),
+    ]);
+    let rs = run(
+        &f,
+        &[
+            one(
+                "expect_table_row_count_to_be_between",
+                "{min_value: 1, max_value: null}",
+            ),
+            one("expect_table_row_count_to_be_between", "{min_value: 3}"),
+            one("expect_table_row_count_to_equal", "{value: 2}"),
+            one("expect_table_column_count_to_equal", "{value: 3}"),
+            one(
+                "expect_table_column_count_to_be_between",
+                "{min_value: 1, max_value: 2}",
+            ),
+            one("expect_table_columns_to_match_set", "{column_set: [B, A]}"),
+            one(
+                "expect_table_columns_to_match_set",
+                "{column_set: [A], exact_match: false}",
+            ),
+            one(
+                "expect_table_columns_to_match_ordered_list",
+                "{column_list: [B, A]}",
+            ),
+            one("expect_column_to_exist", "{column: B, column_index: 1}"),
+            one("expect_column_to_exist", "{column: C}"),
+            one("expect_column_values_to_not_be_null", "{column: C}"),
+        ]
+        .concat(),
+    )
+    .await;
+    let ok: Vec<bool> = rs.iter().map(|r| r.success).collect();
+    assert_eq!(
+        ok,
+        vec![true, false, true, false, true, true, true, false, true, false, false]
+    );
+    assert_eq!(rs[0].result.observed_value, Some(json!(2)));
+    assert_eq!(rs[3].result.observed_value, Some(json!(2)));
+    let e = rs[10]
+        .exception_info
+        .as_ref()
+        .expect("missing column is an exception, not a crash");
+    assert!(
+        e.exception_message.contains("\"C\" is not in the file"),
+        "{}",
+        e.exception_message
+    );
+}
+
+#[tokio::test]
+async fn only_the_columns_a_suite_names_are_fetched() {
+    // A wide file: a suite on one column fetches a small part of it.
+    let big: Vec<Option<String>> = (0..20_000)
+        .map(|i| Some(format!("{i:08}-padding-padding-padding")))
+        .collect();
+    let mut cols: Vec<(&str, ArrayRef)> = Vec::new();
+    let names: Vec<String> = (0..10).map(|i| format!("C{i}")).collect();
+    for n in &names {
+        cols.push((
+            n.as_str(),
+            Arc::new(StringArray::from(big.clone())) as ArrayRef,
+        ));
+    }
+    let f = fixture(cols);
+    let yaml = format!(
+        "expectations:\n{}",
+        one("expect_column_values_to_not_be_null", "{column: C3}")
+    );
+    let suite = CompiledSuite::load(&yaml, "t").unwrap();
+    let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    let v = engine::validate(&f.store, &entry, &suite).await.unwrap();
+    assert!(v.results[0].success);
+    assert!(
+        v.bytes_fetched < entry.size / 5,
+        "fetched {} of {} bytes",
+        v.bytes_fetched,
+        entry.size
+    );
+    // A footer-only suite fetches the footer only.
+    let yaml = format!(
+        "expectations:\n{}",
+        one("expect_table_row_count_to_equal", "{value: 20000}")
+    );
+    let suite = CompiledSuite::load(&yaml, "t").unwrap();
+    let v = engine::validate(&f.store, &entry, &suite).await.unwrap();
+    assert!(v.results[0].success);
+    assert!(
+        v.bytes_fetched <= 64 * 1024 + 8,
+        "fetched {}",
+        v.bytes_fetched
+    );
+}
