@@ -11,7 +11,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{FileConfig, LogFormat, OnPass, Overrides, Settings, DEFAULT_CONFIG_PATH};
 use crate::discover::Shard;
 use crate::error::{config_err, exit, exit_code_for};
-use crate::ingest::{self, IngestOptions, IngestSummary, Problem, Status};
+use crate::ingest::{self, Action, IngestOptions, IngestSummary, Problem, Status};
 use crate::monitor::{self, MonitorOptions};
 use crate::profile::{self, ProfileOptions, ProfileOutcome};
 use crate::progress::Progress;
@@ -367,11 +367,11 @@ async fn run_ingest(
     {
         codes.push(exit::CONFIG);
     }
-    if summary
-        .outcomes
-        .iter()
-        .any(|o| o.status == Status::Error && o.problem != Some(Problem::Suite))
-        || !summary.state_errors.is_empty()
+    // Unreadable files that reached quarantine were handled; files left in
+    // place by a storage or internal failure were not.
+    if summary.outcomes.iter().any(|o| {
+        o.status == Status::Error && o.action == Action::None && o.problem != Some(Problem::Suite)
+    }) || !summary.state_errors.is_empty()
     {
         codes.push(exit::FAILURE);
     }
