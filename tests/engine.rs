@@ -461,3 +461,33 @@ async fn only_the_columns_a_suite_names_are_fetched() {
         v.bytes_fetched
     );
 }
+
+#[tokio::test]
+async fn a_file_that_vanished_is_a_storage_error_not_bad_bytes() {
+    let f = fixture(vec![("A", strings(&[Some("x")]))]);
+    let mut entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    entry.key = "gone.parquet".into();
+    let suite = CompiledSuite::load(
+        &format!(
+            "expectations:\n{}",
+            one("expect_column_values_to_not_be_null", "{column: A}")
+        ),
+        "t",
+    )
+    .unwrap();
+    let err = engine::validate(&f.store, &entry, &suite)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind,
+        engine::ReadErrorKind::Transient,
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("gone.parquet"), "{}", err.message);
+    // Bad bytes are not retried: they are corrupt.
+    std::fs::write(f._dir.path().join("bad.parquet"), b"PAR1garbagePAR1").unwrap();
+    let bad = f.store.head("bad.parquet").await.unwrap().unwrap();
+    let err = engine::validate(&f.store, &bad, &suite).await.unwrap_err();
+    assert_eq!(err.kind, engine::ReadErrorKind::Corrupt, "{}", err.message);
+}

@@ -528,3 +528,124 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Lineage, LogDetails, LogFailure, Watermark};
+    use chrono::TimeZone;
+
+    fn record(path: &str, status: &str, score: Option<f64>, ts: &str, run: &str) -> LogRecord {
+        LogRecord {
+            timestamp: ts.into(),
+            run_id: run.into(),
+            file: path.into(),
+            path: path.into(),
+            status: status.into(),
+            score,
+            threshold: Some(100.0),
+            rows: score.map(|_| 1000),
+            bytes: 10,
+            duration_ms: 500,
+            suite: None,
+            table: None,
+            details: LogDetails {
+                failed_count: usize::from(status == "FAILED"),
+                failures: if status == "FAILED" {
+                    vec![LogFailure {
+                        expectation: "expect_column_values_to_be_unique".into(),
+                        column: Some("ID".into()),
+                        severity: "critical".into(),
+                        details: "2 unexpected".into(),
+                    }]
+                } else {
+                    vec![]
+                },
+                threshold_failures: vec![],
+                error: None,
+            },
+            action: "watermarked".into(),
+            lineage: Lineage {
+                source_path: path.into(),
+                config_path: None,
+                etag: None,
+                file_size_bytes: 10,
+                modification_time: ts.into(),
+                host: "h".into(),
+            },
+        }
+    }
+
+    fn mark(ts: &str) -> Watermark {
+        Watermark {
+            etag: None,
+            size: Some(1),
+            last_modified: None,
+            processed_at: ts.into(),
+            status: Some("PASSED".into()),
+            score: Some(100.0),
+            run_id: None,
+        }
+    }
+
+    #[test]
+    fn latest_result_per_file_freshness_and_alerts() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+        let records = vec![
+            record(
+                "a.parquet",
+                "PASSED",
+                Some(100.0),
+                "2026-03-01T10:00:00Z",
+                "r1",
+            ),
+            record(
+                "b.parquet",
+                "FAILED",
+                Some(80.0),
+                "2026-03-01T10:00:00Z",
+                "r1",
+            ),
+            record(
+                "a.parquet",
+                "FAILED",
+                Some(85.0),
+                "2026-03-02T10:00:00Z",
+                "r2",
+            ),
+        ];
+        let mut marks = Watermarks::default();
+        marks
+            .files
+            .insert("a.parquet".into(), mark("2026-03-02T10:00:00Z")); // 2 h old
+        marks
+            .files
+            .insert("b.parquet".into(), mark("2026-03-01T22:00:00Z")); // 14 h old
+        marks
+            .files
+            .insert("c.parquet".into(), mark("2026-02-28T12:00:00Z")); // 48 h old
+        let r = build(&records, &marks, &Freshness::default(), now, vec![]);
+        assert_eq!(r.summary.total_validations, 3);
+        assert_eq!(r.summary.latest.files, 2);
+        assert_eq!(r.summary.latest.failed, 2, "a's latest result is FAILED");
+        assert_eq!(r.summary.min_score, Some(80.0));
+        assert_eq!(r.failed_files.len(), 2);
+        let states: Vec<(&str, &str)> = r
+            .freshness
+            .iter()
+            .map(|f| (f.table.as_str(), f.state.as_str()))
+            .collect();
+        assert_eq!(
+            states,
+            vec![("a", "fresh"), ("b", "notice"), ("c", "stale")]
+        );
+        assert_eq!(r.daily_trends.len(), 2);
+        assert_eq!(r.daily_trends[0].pass_rate, Some(50.0));
+        assert_eq!(r.failure_analysis.by_column[0].key, "ID");
+        assert_eq!(r.failure_analysis.by_column[0].count, 2);
+        let kinds: Vec<&str> = r.alerts.iter().map(|a| a.kind.as_str()).collect();
+        // Only the latest run's quarantine, the two freshness states, and a's 15-point drop.
+        assert_eq!(kinds, vec!["quarantine", "notice", "stale", "score_drop"]);
+        assert_eq!(r.performance.rows_per_second, Some(2000.0));
+    }
+}
