@@ -79,6 +79,32 @@ impl Default for ProfileSettings {
     }
 }
 
+/// Per-file guards: what one file may cost before it gets a clear outcome
+/// instead of the run's time or memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Longest a file may take to validate (0 = no limit). A file that hits
+    /// it is logged as ERROR and left in place.
+    pub file_timeout_seconds: f64,
+    /// Distinct values a uniqueness check may hold in memory (about 60
+    /// bytes each plus the value). Past it the check fails with a message.
+    pub unique_max_values: u64,
+    /// Longest single value (bytes) a check examines. A longer value makes
+    /// the check fail with a message naming the row.
+    pub max_value_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            file_timeout_seconds: 3600.0,
+            unique_max_values: 50_000_000,
+            max_value_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
 /// The configuration file as written by users. Every key is optional; an
 /// unknown key is an error so that typos do not silently fall back to defaults.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -103,6 +129,7 @@ pub struct FileConfig {
     pub suite_map: BTreeMap<String, String>,
     pub freshness: Option<Freshness>,
     pub profile: Option<ProfileSettings>,
+    pub limits: Option<Limits>,
 }
 
 /// Values given on the command line or in `AIMS_DQ_*` variables.
@@ -145,6 +172,7 @@ pub struct Settings {
     pub suite_map: BTreeMap<String, String>,
     pub freshness: Freshness,
     pub profile: ProfileSettings,
+    pub limits: Limits,
 }
 
 /// Strings the real bronze data uses for a missing value.
@@ -232,6 +260,7 @@ impl Settings {
             suite_map: file.suite_map,
             freshness: file.freshness.unwrap_or_default(),
             profile: file.profile.unwrap_or_default(),
+            limits: file.limits.unwrap_or_default(),
         })
     }
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod error;
+pub mod fuzzing;
 pub mod gate;
 pub mod ingest;
 pub mod logging;

@@ -25,7 +25,7 @@ impl Roots {
                 Store::open(root, true)
             }
         };
-        Ok(Roots {
+        let roots = Roots {
             bronze: Store::open(&settings.bronze, false)?,
             // A dry run profiles into a copy of the suites, so that its
             // ingest validates with the suites a real run would write.
@@ -40,6 +40,11 @@ impl Roots {
                 OnPass::None => None,
                 _ => Some(open(&settings.silver)?),
             },
-        })
+        };
+        if !dry_run {
+            roots.state.store.check_writable().await?;
+            roots.quarantine.check_writable().await?;
+        }
+        Ok(roots)
     }
 }

@@ -24,6 +24,7 @@ use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 
 use crate::error::config_err;
+use crate::util::redact_url;
 
 /// One object below a root.
 #[derive(Debug, Clone)]
@@ -41,8 +42,8 @@ pub struct Store {
     inner: Arc<dyn ObjectStore>,
     prefix: Path,
     url: String,
-    /// The directory behind a local root; used for locking and same-disk copies.
-    local_dir: Option<PathBuf>,
+    /// The file system behind a local root; used for locking and same-disk copies.
+    local: Option<Arc<LocalFileSystem>>,
 }
 
 impl Store {
@@ -51,20 +52,23 @@ impl Store {
     pub fn open(root: &str, create: bool) -> anyhow::Result<Store> {
         let is_url = root.contains("://");
         if is_url && !root.starts_with("file://") {
-            let url = url::Url::parse(root).map_err(|e| {
-                config_err(format!("storage root {root:?} is not a valid URL: {e}"))
-            })?;
+            // Roots may carry credentials (SAS tokens, user:password): only the
+            // redacted form is ever shown.
+            let shown = redact_url(root);
+            let url = url::Url::parse(root)
+                .map_err(|_| config_err(format!("storage root {shown:?} is not a valid URL")))?;
             let (store, prefix) =
                 object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| {
                     config_err(format!(
-                        "storage root {root}: {e}; supported are plain paths and file:// URLs"
+                        "storage root {shown}: {}; supported are plain paths and file:// URLs",
+                        redact_url(&e.to_string())
                     ))
                 })?;
             return Ok(Store {
                 inner: Arc::from(store),
                 prefix,
-                url: root.trim_end_matches('/').to_string(),
-                local_dir: None,
+                url: shown.trim_end_matches('/').to_string(),
+                local: None,
             });
         }
         let dir = PathBuf::from(root.strip_prefix("file://").unwrap_or(root));
@@ -79,16 +83,49 @@ impl Store {
                 )));
             }
         }
+        if !dir.is_dir() {
+            return Err(config_err(format!(
+                "{} is not a directory; point the root at a folder",
+                dir.display()
+            )));
+        }
         let abs = std::fs::canonicalize(&dir)
             .with_context(|| format!("resolving directory {}", dir.display()))?;
-        let fs = LocalFileSystem::new_with_prefix(&abs)
-            .with_context(|| format!("opening directory {}", abs.display()))?;
+        let fs = Arc::new(
+            LocalFileSystem::new_with_prefix(&abs)
+                .with_context(|| format!("opening directory {}", abs.display()))?,
+        );
         Ok(Store {
-            inner: Arc::new(fs),
+            inner: fs.clone(),
             prefix: Path::default(),
             url: root.trim_end_matches('/').to_string(),
-            local_dir: Some(abs),
+            local: Some(fs),
         })
+    }
+
+    /// Proves the root can be written before any work starts, so a run that
+    /// cannot record its results does not move files first.
+    pub async fn check_writable(&self) -> anyhow::Result<()> {
+        let key = format!(".aims-dq-write-check-{}", std::process::id());
+        self.put(&key, Bytes::from_static(b"ok"))
+            .await
+            .with_context(|| {
+                format!(
+                    "{} is not writable; fix its permissions or point the root elsewhere",
+                    self.url
+                )
+            })?;
+        self.delete(&key).await
+    }
+
+    /// A root in memory (tests, fuzzing).
+    pub fn memory() -> Store {
+        Store {
+            inner: Arc::new(object_store::memory::InMemory::new()),
+            prefix: Path::default(),
+            url: "memory:".to_string(),
+            local: None,
+        }
     }
 
     /// Opens a root that may not exist yet without creating it: a missing
@@ -101,7 +138,7 @@ impl Store {
                 inner: Arc::new(object_store::memory::InMemory::new()),
                 prefix: Path::default(),
                 url: root.trim_end_matches('/').to_string(),
-                local_dir: None,
+                local: None,
             });
         }
         Store::open(root, false)
@@ -116,7 +153,7 @@ impl Store {
             inner: Arc::new(object_store::memory::InMemory::new()),
             prefix: Path::default(),
             url: real.url.clone(),
-            local_dir: None,
+            local: None,
         };
         for e in real.list("").await? {
             if e.key.ends_with(suffix) {
@@ -138,11 +175,24 @@ impl Store {
         format!("{}/{}", self.url, key)
     }
 
+    /// Keys are `object_store` paths relative to the root, in their stored
+    /// (percent-encoded) form, so a key read from a listing addresses the
+    /// same object in any root. A key that is not a valid path (`..`, `.`,
+    /// empty segments) is encoded part by part instead, so it cannot leave
+    /// its root.
     fn path(&self, key: &str) -> Path {
         let mut path = self.prefix.clone();
-        for part in key.split('/').filter(|p| !p.is_empty()) {
-            // PathPart encodes `..`, `.` and separators, so a key cannot leave its root.
-            path = path.join(part);
+        match Path::parse(key) {
+            Ok(rel) => {
+                for part in rel.parts() {
+                    path = path.join(part);
+                }
+            }
+            Err(_) => {
+                for part in key.split('/').filter(|p| !p.is_empty()) {
+                    path = path.join(part);
+                }
+            }
         }
         path
     }
@@ -153,7 +203,7 @@ impl Store {
                 .map(|p| p.as_ref().to_string())
                 .collect::<Vec<_>>()
                 .join("/"),
-            None => location.to_string(),
+            None => location.as_ref().to_string(),
         }
     }
 
@@ -256,12 +306,10 @@ impl Store {
     }
 
     fn local_path(&self, key: &str) -> Option<PathBuf> {
-        let dir = self.local_dir.as_ref()?;
-        let mut p = dir.clone();
-        for part in self.path(key).parts() {
-            p.push(part.as_ref());
-        }
-        Some(p)
+        self.local
+            .as_ref()?
+            .path_to_filesystem(&self.path(key))
+            .ok()
     }
 
     /// Read-modify-write of one small object that other processes may be

@@ -42,7 +42,8 @@ pub async fn run(
         .head(&key)
         .await?
         .ok_or_else(|| anyhow::anyhow!("{file} does not exist"))?;
-    let validation = match engine::validate(&store, &entry, &compiled).await {
+    let validation = match engine::validate_with(&store, &entry, &compiled, &settings.limits).await
+    {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {file}: {e}");

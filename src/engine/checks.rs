@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::column::{Cell, Col};
 use super::result::{ExceptionInfo, ResultDetail, ValueCount};
+use crate::config::Limits;
 use crate::suite::{Bound, CheckKind};
 
 /// GX keeps the first 20 unexpected values in row order.
@@ -21,17 +22,24 @@ pub enum Accumulator {
 }
 
 impl Accumulator {
-    pub fn new(kind: &CheckKind) -> Accumulator {
+    pub fn new(kind: &CheckKind, limits: &Limits) -> Accumulator {
         match kind {
-            CheckKind::Unique => Accumulator::Unique(UniqueAcc::default()),
-            _ => Accumulator::Map(MapAcc::default()),
+            CheckKind::Unique => Accumulator::Unique(UniqueAcc {
+                max_values: limits.unique_max_values,
+                max_value_bytes: limits.max_value_bytes,
+                ..Default::default()
+            }),
+            _ => Accumulator::Map(MapAcc {
+                max_value_bytes: limits.max_value_bytes,
+                ..Default::default()
+            }),
         }
     }
 
     /// Feeds one batch of the column; `row_offset` is the batch's first row in the file.
     pub fn update(&mut self, kind: &CheckKind, col: &Col, row_offset: u64) {
         match self {
-            Accumulator::Map(acc) => acc.update(kind, col),
+            Accumulator::Map(acc) => acc.update(kind, col, row_offset),
             Accumulator::Unique(acc) => acc.update(col, row_offset),
         }
     }
@@ -70,6 +78,20 @@ pub struct MapAcc {
     unexpected: u64,
     partial: Vec<Value>,
     error: Option<String>,
+    max_value_bytes: u64,
+}
+
+/// A value too long to examine, named with its row and the setting to raise.
+fn oversized(cell: Cell, row: u64, max: u64) -> Option<String> {
+    let (Cell::Str(s) | Cell::Text(s)) = cell else {
+        return None;
+    };
+    (max > 0 && s.len() as u64 > max).then(|| {
+        format!(
+            "the value in row {row} is {} bytes, more than limits.max_value_bytes ({max}); raise the limit to check it",
+            s.len()
+        )
+    })
 }
 
 impl MapAcc {
@@ -80,7 +102,7 @@ impl MapAcc {
         }
     }
 
-    fn update(&mut self, kind: &CheckKind, col: &Col) {
+    fn update(&mut self, kind: &CheckKind, col: &Col, row_offset: u64) {
         let n = col.len();
         self.element += n as u64;
         if self.error.is_some() {
@@ -88,6 +110,10 @@ impl MapAcc {
         }
         for i in 0..n {
             let cell = col.cell(i);
+            if let Some(e) = oversized(cell, row_offset + i as u64, self.max_value_bytes) {
+                self.error = Some(e);
+                return;
+            }
             match kind {
                 CheckKind::NotNull => {
                     if cell.is_null() {
@@ -325,6 +351,9 @@ fn key_of(cell: Cell) -> Option<Key> {
 pub struct UniqueAcc {
     element: u64,
     missing: u64,
+    max_values: u64,
+    max_value_bytes: u64,
+    error: Option<String>,
     seen: HashMap<Key, (u64, u32)>,
     duplicated_rows: u64,
     /// The lowest row numbers of duplicated values, with their value.
@@ -346,13 +375,30 @@ impl UniqueAcc {
     fn update(&mut self, col: &Col, row_offset: u64) {
         let n = col.len();
         self.element += n as u64;
+        if self.error.is_some() {
+            return;
+        }
         for i in 0..n {
             let cell = col.cell(i);
+            let row = row_offset + i as u64;
+            if let Some(e) = oversized(cell, row, self.max_value_bytes) {
+                self.error = Some(e);
+                self.seen = HashMap::new();
+                return;
+            }
+            if self.max_values > 0 && self.seen.len() as u64 >= self.max_values {
+                self.error = Some(format!(
+                    "stopped after {} distinct values (limits.unique_max_values) at row {row}; raise the limit to check this column",
+                    self.seen.len()
+                ));
+                // Give the memory back at once.
+                self.seen = HashMap::new();
+                return;
+            }
             let Some(key) = key_of(cell) else {
                 self.missing += 1;
                 continue;
             };
-            let row = row_offset + i as u64;
             let entry = self.seen.entry(key).or_insert((row, 0));
             entry.1 += 1;
             let (first, count) = *entry;
@@ -368,6 +414,9 @@ impl UniqueAcc {
     }
 
     fn finish(self, mostly: f64) -> Outcome {
+        if let Some(e) = self.error {
+            return Outcome::exception(e);
+        }
         let partial: Vec<Value> = self.partial.into_values().collect();
         let counts = partial_counts(&partial);
         map_outcome(

@@ -19,6 +19,7 @@ pub use checks::{Accumulator, Outcome};
 pub use column::{Cell, Col};
 pub use result::{ExceptionInfo, ExpectationResult, FileValidation, ResultDetail};
 
+use crate::config::Limits;
 use crate::store::{Entry, Store, StoreIoError};
 use crate::suite::{Check, CheckKind, CompiledSuite};
 
@@ -180,12 +181,22 @@ fn to_result(check: &Check, outcome: Outcome) -> ExpectationResult {
     }
 }
 
-/// Validates a whole file. Errors only when the file cannot be read; a check
-/// that cannot be evaluated is an unsuccessful result with `exception_info`.
+/// Validates a whole file with the default limits.
 pub async fn validate(
     store: &Store,
     entry: &Entry,
     suite: &CompiledSuite,
+) -> Result<FileValidation, ReadError> {
+    validate_with(store, entry, suite, &Limits::default()).await
+}
+
+/// Validates a whole file. Errors only when the file cannot be read; a check
+/// that cannot be evaluated is an unsuccessful result with `exception_info`.
+pub async fn validate_with(
+    store: &Store,
+    entry: &Entry,
+    suite: &CompiledSuite,
+    limits: &Limits,
 ) -> Result<FileValidation, ReadError> {
     let (builder, fetched) = open(store, entry).await?;
     let schema = builder.schema().clone();
@@ -233,7 +244,7 @@ pub async fn validate(
             .map_err(|e| classify(&e))?;
         let mut accs: Vec<Accumulator> = scans
             .iter()
-            .map(|(pos, _)| Accumulator::new(&suite.checks[*pos].kind))
+            .map(|(pos, _)| Accumulator::new(&suite.checks[*pos].kind, limits))
             .collect();
         let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
         let mut offset = 0u64;

@@ -76,6 +76,8 @@ pub enum Problem {
     Transient,
     /// A bug; the file stays in place.
     Internal,
+    /// A per-file limit was hit; the file stays in place.
+    Limit,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -377,8 +379,28 @@ async fn process(
 
     // Transient store failures are retried with backoff; bad bytes are not.
     let mut attempt = 0;
+    let limits = &ctx.settings.limits;
     let result = loop {
-        match engine::validate(&ctx.roots.bronze, &entry, &suite).await {
+        let run = engine::validate_with(&ctx.roots.bronze, &entry, &suite, limits);
+        let outcome = if limits.file_timeout_seconds > 0.0 {
+            match tokio::time::timeout(Duration::from_secs_f64(limits.file_timeout_seconds), run)
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => {
+                    out.problem = Some(Problem::Limit);
+                    out.error = Some(format!(
+                        "validation took longer than limits.file_timeout_seconds ({} s); the file was left in place, raise the limit to validate it",
+                        limits.file_timeout_seconds
+                    ));
+                    out.duration = start.elapsed();
+                    return out;
+                }
+            }
+        } else {
+            run.await
+        };
+        match outcome {
             Err(e) if e.kind == ReadErrorKind::Transient && attempt < ctx.settings.retries => {
                 attempt += 1;
                 tracing::warn!(stage = "ingest", file = %entry.key, attempt, error = %e, "transient error, retrying");

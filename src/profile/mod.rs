@@ -169,7 +169,7 @@ pub async fn profile_file(
         c.finish(whole, settings.profile.max_set_size.max(20));
     }
     if !whole {
-        confirm_uniqueness(store, entry, &mut columns).await?;
+        confirm_uniqueness(store, entry, &mut columns, &settings.limits).await?;
     }
     Ok(TableProfile {
         table: table.to_string(),
@@ -188,6 +188,7 @@ async fn confirm_uniqueness(
     store: &Store,
     entry: &Entry,
     columns: &mut [ColumnStats],
+    limits: &crate::config::Limits,
 ) -> Result<(), ReadError> {
     let candidates: Vec<usize> = (0..columns.len())
         .filter(|i| columns[*i].unique.is_none())
@@ -213,7 +214,7 @@ async fn confirm_uniqueness(
     };
     let compiled = CompiledSuite::compile(suite, "uniqueness check")
         .map_err(|e| ReadError::corrupt(format!("internal: {e:#}")))?;
-    let validation = engine::validate(store, entry, &compiled).await?;
+    let validation = engine::validate_with(store, entry, &compiled, limits).await?;
     for (i, r) in candidates.iter().zip(&validation.results) {
         columns[*i].unique = Some(r.success && r.exception_info.is_none());
     }

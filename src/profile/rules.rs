@@ -73,8 +73,24 @@ pub fn suite_for(facts: &TableFacts, settings: &ProfileSettings) -> Suite {
         "high",
         "Detect schema drift - column count should remain stable".into(),
     ));
+    let mut seen = std::collections::HashSet::new();
     for c in facts.columns {
-        column_rules(c, settings, &mut ex);
+        if seen.insert(c.name.as_str()) {
+            column_rules(c, settings, &mut ex);
+        } else {
+            // A repeated name: checks by name see the first column only.
+            let mut e = expectation(
+                "expect_column_to_exist",
+                json!({"column": c.name}),
+                "critical",
+                format!(
+                    "Column {} must exist in the data (the name appears more than once)",
+                    c.name
+                ),
+            );
+            e.meta.insert("duplicate_name".into(), json!(true));
+            ex.push(e);
+        }
     }
     let mut data_source = Map::new();
     data_source.insert("type".into(), json!("parquet"));
@@ -142,7 +158,8 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
     let small_set = matches!(
         c.kind,
         ValueKind::String | ValueKind::Integer | ValueKind::Float | ValueKind::Boolean
-    ) && c.distinct_known()
+    ) && c.infinities == (false, false)
+        && c.distinct_known()
         && c.distinct
             .is_some_and(|d| d > 0 && d as usize <= settings.max_set_size)
         && !unique;
@@ -185,7 +202,10 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
         }
     }
     if matches!(c.kind, ValueKind::Integer | ValueKind::Float) {
-        if let (Some(min), Some(max)) = (&c.min_value, &c.max_value) {
+        // An infinite value leaves its side of the range open.
+        let min = c.min_value.clone().filter(|_| !c.infinities.0);
+        let max = c.max_value.clone().filter(|_| !c.infinities.1);
+        if min.is_some() || max.is_some() {
             ex.push(expectation(
                 "expect_column_values_to_be_between",
                 json!({"column": col, "min_value": min, "max_value": max}),

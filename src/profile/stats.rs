@@ -66,6 +66,8 @@ pub struct ColumnStats {
     num_min: Option<f64>,
     #[serde(skip)]
     num_max: Option<f64>,
+    /// Infinite values seen (-inf, +inf): a range rule leaves that side open.
+    pub infinities: (bool, bool),
 }
 
 impl ColumnStats {
@@ -107,6 +109,7 @@ impl ColumnStats {
             overflow: false,
             num_min: None,
             num_max: None,
+            infinities: (false, false),
         }
     }
 
@@ -142,7 +145,14 @@ impl ColumnStats {
                     }
                 }
             }
-            if let Some(x) = cell.as_f64() {
+            if let Some(x) = cell.as_f64().filter(|x| x.is_infinite()) {
+                if x < 0.0 {
+                    self.infinities.0 = true;
+                } else {
+                    self.infinities.1 = true;
+                }
+            }
+            if let Some(x) = cell.as_f64().filter(|x| x.is_finite()) {
                 self.num_min = Some(self.num_min.map_or(x, |m| m.min(x)));
                 self.num_max = Some(self.num_max.map_or(x, |m| m.max(x)));
                 if self.num_min == Some(x) {
