@@ -135,14 +135,6 @@ impl SuiteIndex {
         self.by_table.contains_key(table)
     }
 
-    pub fn len(&self) -> usize {
-        self.by_table.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_table.is_empty()
-    }
-
     /// The suite key for a bronze file, if any: explicit mapping (by key or
     /// stem), then the file name, the name without its date, the folder.
     pub fn lookup(&self, key: &str, suite_map: &BTreeMap<String, String>) -> Option<String> {

@@ -1,5 +1,6 @@
 //! Logs go to stderr: human text on a terminal, JSON lines otherwise (or
-//! with `--log-format json`). `RUST_LOG` filters as usual.
+//! with `--log-format json`). `RUST_LOG` filters as usual (e.g.
+//! `RUST_LOG=info` shows every file on a terminal too).
 
 use std::io::IsTerminal;
 
@@ -14,7 +15,15 @@ pub fn init(format: LogFormat) -> bool {
         LogFormat::Json => false,
         LogFormat::Auto => std::io::stderr().is_terminal(),
     };
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // On a terminal the stages print their own summary (every failed file
+    // with its reason) under a progress bar, so per-file log lines would only
+    // repeat it; machines get every event.
+    let default = if human {
+        "warn,aims_dq::ingest=error,aims_dq::profile=error"
+    } else {
+        "info"
+    };
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

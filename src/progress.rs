@@ -12,10 +12,6 @@ impl Progress {
         Progress { enabled }
     }
 
-    pub fn hidden() -> Progress {
-        Progress { enabled: false }
-    }
-
     pub fn bar(&self, stage: &str, len: u64) -> ProgressBar {
         if !self.enabled || len < 2 {
             return ProgressBar::hidden();

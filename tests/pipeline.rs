@@ -596,7 +596,18 @@ fn logs_are_json_lines_off_a_terminal_and_text_on_request() {
         .iter()
         .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
     assert!(lines.iter().any(|l| l["stage"] == "profile"));
-    let r = ws.run(&["ingest", "--log-format", "text"]);
+    // Text logs show every file when asked to with RUST_LOG.
+    let o = ws
+        .command("aims-dq")
+        .args(["ingest", "--log-format", "text"])
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let r = common::Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    };
     assert!(r.log_lines().is_empty());
     assert!(
         r.stderr.contains("aims_tracks.parquet passed"),
