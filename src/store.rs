@@ -445,6 +445,18 @@ pub struct StoreReader {
 }
 
 impl StoreReader {
+    /// Metadata that points past the end of the file means bad bytes, not
+    /// a storage problem worth retrying.
+    fn check_range(&self, range: &Range<u64>) -> parquet::errors::Result<()> {
+        if range.end > self.size || range.start > range.end {
+            return Err(ParquetError::General(format!(
+                "the file's metadata points at bytes {}..{}, beyond its end ({} bytes): it is corrupt or truncated",
+                range.start, range.end, self.size
+            )));
+        }
+        Ok(())
+    }
+
     /// A counter of the bytes this reader fetched, readable after the reader is consumed.
     pub fn fetched_counter(&self) -> Arc<AtomicU64> {
         self.fetched.clone()
@@ -464,6 +476,7 @@ fn io_err(e: object_store::Error) -> ParquetError {
 impl AsyncFileReader for StoreReader {
     fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
         async move {
+            self.check_range(&range)?;
             let len = range.end.saturating_sub(range.start);
             let bytes = self
                 .store
@@ -481,6 +494,9 @@ impl AsyncFileReader for StoreReader {
         ranges: Vec<Range<u64>>,
     ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
         async move {
+            for r in &ranges {
+                self.check_range(r)?;
+            }
             let len: u64 = ranges.iter().map(|r| r.end.saturating_sub(r.start)).sum();
             let bytes = self
                 .store

@@ -19,23 +19,50 @@ fn corpus_files_end_as_one_clear_outcome_each() {
     let dir = ws.bronze().join("corpus");
     std::fs::create_dir_all(&dir).unwrap();
     let mut sources = Vec::new();
-    for sub in ["data", "bad_data"] {
-        for f in files_under(&corpus.join(sub)) {
-            if f.extension().is_some_and(|e| e == "parquet") {
-                let name = format!("{sub}__{}", f.file_name().unwrap().to_string_lossy());
-                std::fs::copy(&f, dir.join(&name)).unwrap();
-                sources.push(name);
-            }
+    for f in files_under(&corpus.join("data")) {
+        if f.extension().is_some_and(|e| e == "parquet") {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            std::fs::copy(&f, dir.join(&name)).unwrap();
+            sources.push(name);
         }
     }
     std::fs::create_dir_all(ws.suites()).unwrap();
     std::fs::write(ws.suites().join("corpus_validation.yml"), ANY_SUITE).unwrap();
+    // The bad files with a suite that reads their columns, so their pages are decoded.
+    let bad_dir = ws.bronze().join("bad");
+    std::fs::create_dir_all(&bad_dir).unwrap();
+    let mut bad = Vec::new();
+    for f in files_under(&corpus.join("bad_data")) {
+        if f.extension().is_some_and(|e| e == "parquet") {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            std::fs::copy(&f, bad_dir.join(&name)).unwrap();
+            bad.push(name);
+        }
+    }
+    let mut bad_suite = String::from("expectations:\n");
+    for c in [
+        "boolean",
+        "string",
+        "x",
+        "nation_key",
+        "name",
+        "comment_col",
+    ] {
+        bad_suite.push_str(&format!(
+            "- expectation_type: expect_column_values_to_not_be_null\n  kwargs: {{column: {c}}}\n"
+        ));
+    }
+    std::fs::write(ws.suites().join("bad_validation.yml"), bad_suite).unwrap();
 
     let r = ws.run(&["ingest"]);
     assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
     let recs = ws.log_records();
     let st = statuses(&recs);
-    assert_eq!(recs.len(), sources.len(), "one log line per file");
+    assert_eq!(
+        recs.len(),
+        sources.len() + bad.len(),
+        "one log line per file"
+    );
     for name in &sources {
         let key = format!("corpus/{name}");
         let status = st.get(&key).unwrap_or_else(|| panic!("{key} not logged"));
@@ -57,15 +84,25 @@ fn corpus_files_end_as_one_clear_outcome_each() {
             other => panic!("{key}: unexpected status {other}"),
         }
     }
-    // This suite reads only the footer: bad files whose footer is broken are
-    // caught here; the profile test below reads their pages too.
-    let bad_errors = sources
-        .iter()
-        .filter(|n| n.starts_with("bad_data__") && st[&format!("corpus/{n}")] == "ERROR")
-        .count();
+    // Every bad file ends in quarantine; those whose bytes fail to decode say why.
+    let mut bad_errors = 0;
+    for name in &bad {
+        let key = format!("bad/{name}");
+        assert!(ws.quarantine().join(&key).exists(), "{key} not quarantined");
+        assert!(!bad_dir.join(name).exists());
+        if st[&key] == "ERROR" {
+            bad_errors += 1;
+            let rec = recs.iter().find(|x| x["path"] == key.as_str()).unwrap();
+            let err = rec["details"]["error"].as_str().unwrap();
+            assert!(
+                err.contains("parquet") || err.contains("corrupt"),
+                "{key}: {err}"
+            );
+        }
+    }
     assert!(
-        bad_errors >= 1,
-        "no bad_data file was caught from its footer"
+        bad_errors >= 3,
+        "only {bad_errors} bad files were read as bad bytes"
     );
     let passed = st.values().filter(|s| *s == "PASSED").count();
     assert!(
