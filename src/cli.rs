@@ -114,6 +114,9 @@ pub enum Command {
         /// Leave out the later, defective deliveries.
         #[arg(long)]
         no_deliveries: bool,
+        /// Only these tables (repeatable); default all 68.
+        #[arg(long = "table")]
+        tables: Vec<String>,
     },
 }
 
@@ -191,6 +194,11 @@ fn execute(common: Common, command: Command) -> i32 {
         }
     };
     let human = crate::logging::init(settings.log_format);
+    // A panic in a worker is caught per file (the file stays in place); log
+    // it as one line in the run's format instead of a raw backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!("internal error: {info}; the file being processed was left in place, please report this");
+    }));
     let progress = Progress::new(human && std::io::stderr().is_terminal());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -234,12 +242,14 @@ async fn dispatch(
             scale,
             out,
             no_deliveries,
+            tables,
         } => {
             let out = out.unwrap_or_else(|| PathBuf::from(&settings.bronze));
             let start = Instant::now();
-            let s =
-                tokio::task::spawn_blocking(move || sample::generate(&out, scale, !no_deliveries))
-                    .await??;
+            let s = tokio::task::spawn_blocking(move || {
+                sample::generate_tables(&out, scale, !no_deliveries, &tables)
+            })
+            .await??;
             println!(
                 "Sample data: {} tables, {} files, {} rows in {:.1}s",
                 s.tables,

@@ -246,13 +246,15 @@ fn per_file_limits_give_clear_outcomes() {
         (
             "ID",
             Arc::new(StringArray::from(
-                (0..5000).map(|i| Some(i.to_string())).collect::<Vec<_>>(),
+                (0..200_000)
+                    .map(|i| Some(i.to_string()))
+                    .collect::<Vec<_>>(),
             )) as ArrayRef,
         ),
         (
             "BIG",
             Arc::new(StringArray::from(
-                (0..5000)
+                (0..200_000)
                     .map(|i| Some(if i == 4321 { huge.as_str() } else { "s" }))
                     .collect::<Vec<_>>(),
             )) as ArrayRef,
@@ -419,4 +421,41 @@ async fn keys_cannot_escape_their_root() {
         "{quarantined:?}"
     );
     assert!(quarantined.iter().all(|p| p.starts_with(ws.quarantine())));
+}
+
+/// Unmounts on drop, so a failing assertion leaves no mount behind.
+struct Mount(std::path::PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_state_root_stops_the_run_before_any_file_moves() {
+    let ws = Workspace::with_demo(true);
+    assert_eq!(ws.run(&["profile"]).code, 0);
+    let ro = ws.path("ro-state");
+    std::fs::create_dir_all(&ro).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
+        .arg(&ro)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED: cannot mount a read-only file system here (needs root)");
+        return;
+    }
+    let _guard = Mount(ro.clone());
+    let before = common::files_under(&ws.bronze());
+    let r = ws.run(&["ingest", "--state", ro.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("is not writable"), "{}", r.stderr);
+    assert_eq!(
+        common::files_under(&ws.bronze()),
+        before,
+        "files moved although state cannot be written"
+    );
+    assert!(!ws.quarantine().exists() || common::files_under(&ws.quarantine()).is_empty());
 }

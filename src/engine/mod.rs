@@ -91,7 +91,31 @@ pub async fn open(
     let builder = ParquetRecordBatchStreamBuilder::new(reader)
         .await
         .map_err(|e| classify(&e))?;
+    check_chunks(builder.metadata(), entry.size)?;
     Ok((builder, fetched))
+}
+
+/// Column chunk positions must lie inside the file; the parquet reader
+/// asserts (panics) on negative ones, so they are refused here as bad bytes.
+fn check_chunks(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    size: u64,
+) -> Result<(), ReadError> {
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        for (c, cc) in rg.columns().iter().enumerate() {
+            let start = cc
+                .dictionary_page_offset()
+                .unwrap_or_else(|| cc.data_page_offset());
+            let len = cc.compressed_size();
+            let end = start.checked_add(len);
+            if start < 0 || len < 0 || end.is_none_or(|e| e as u64 > size) {
+                return Err(ReadError::corrupt(format!(
+                    "not a readable parquet file: row group {g} column {c} claims bytes at offset {start} length {len}, outside the file ({size} bytes)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Finds a column by name (the first, if a writer repeated a name).

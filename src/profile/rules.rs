@@ -54,7 +54,23 @@ pub struct TableFacts<'a> {
     pub columns: &'a [ColumnStats],
 }
 
+/// `mostly` for the share rules (not-null, regex) learned from `n` sampled
+/// values: the sampled share less four standard errors, so that the rule
+/// holds on the rest of the file too. Exact when the whole file was read.
+fn share_mostly(share: f64, n: u64, sampled: bool) -> f64 {
+    if !sampled || n == 0 {
+        return floor3(share);
+    }
+    let se = (share * (1.0 - share) / n as f64).sqrt();
+    floor3((share - 4.0 * se - 1.0 / n as f64).max(0.0))
+}
+
+/// Set, length and range rules learned from a sample allow the rare value
+/// the sample did not see.
+const SAMPLED_MOSTLY: f64 = 0.999;
+
 pub fn suite_for(facts: &TableFacts, settings: &ProfileSettings) -> Suite {
+    let sampled = facts.sampled_rows < facts.rows;
     let mut ex = Vec::new();
     ex.push(expectation(
         "expect_table_row_count_to_be_between",
@@ -76,7 +92,7 @@ pub fn suite_for(facts: &TableFacts, settings: &ProfileSettings) -> Suite {
     let mut seen = std::collections::HashSet::new();
     for c in facts.columns {
         if seen.insert(c.name.as_str()) {
-            column_rules(c, settings, &mut ex);
+            column_rules(c, settings, sampled, &mut ex);
         } else {
             // A repeated name: checks by name see the first column only.
             let mut e = expectation(
@@ -110,7 +126,13 @@ pub fn suite_for(facts: &TableFacts, settings: &ProfileSettings) -> Suite {
     }
 }
 
-fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<ExpectationConfig>) {
+fn column_rules(
+    c: &ColumnStats,
+    settings: &ProfileSettings,
+    sampled: bool,
+    ex: &mut Vec<ExpectationConfig>,
+) {
+    let sampled_mostly = if sampled { SAMPLED_MOSTLY } else { 1.0 };
     let col = &c.name;
     ex.push(expectation(
         "expect_column_to_exist",
@@ -127,10 +149,10 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
     let missing = c.nulls + c.sentinels;
     let null_pct = c.nulls as f64 / c.count as f64 * 100.0;
     if c.present() > 0 {
-        let mostly = if missing == 0 {
+        let mostly = if missing == 0 && !sampled {
             1.0
         } else {
-            floor3(c.present() as f64 / c.count as f64)
+            share_mostly(c.present() as f64 / c.count as f64, c.count, sampled)
         };
         let mut e = expectation(
             "expect_column_values_to_not_be_null",
@@ -167,7 +189,7 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
         let values: Vec<Value> = c.top_values.iter().map(|(v, _)| v.clone()).collect();
         ex.push(expectation(
             "expect_column_values_to_be_in_set",
-            json!({"column": col, "value_set": values}),
+            with_mostly(json!({"column": col, "value_set": values}), sampled_mostly),
             "medium",
             "Values should be one of the known categories".into(),
         ));
@@ -176,7 +198,10 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
         if let (Some(min), Some(max)) = (c.min_length, c.max_length) {
             ex.push(expectation(
                 "expect_column_value_lengths_to_be_between",
-                json!({"column": col, "min_value": min, "max_value": max}),
+                with_mostly(
+                    json!({"column": col, "min_value": min, "max_value": max}),
+                    sampled_mostly,
+                ),
                 "low",
                 "String length should be within observed range".into(),
             ));
@@ -191,7 +216,8 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
                 });
             if let Some(((name, hits), (_, re))) = best {
                 // Sentinels are non-null for GX, so they count against the pattern.
-                let mostly = floor3(*hits as f64 / c.non_null() as f64);
+                let mostly =
+                    share_mostly(*hits as f64 / c.non_null() as f64, c.non_null(), sampled);
                 ex.push(expectation(
                     "expect_column_values_to_match_regex",
                     with_mostly(json!({"column": col, "regex": re.as_str()}), mostly),
@@ -208,10 +234,26 @@ fn column_rules(c: &ColumnStats, settings: &ProfileSettings, ex: &mut Vec<Expect
         if min.is_some() || max.is_some() {
             ex.push(expectation(
                 "expect_column_values_to_be_between",
-                json!({"column": col, "min_value": min, "max_value": max}),
+                with_mostly(
+                    json!({"column": col, "min_value": min, "max_value": max}),
+                    sampled_mostly,
+                ),
                 "medium",
                 "Values should stay within the observed range".into(),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampled_shares_keep_a_margin_whole_files_do_not() {
+        assert_eq!(share_mostly(0.95, 1000, false), 0.95);
+        let m = share_mostly(0.95, 100_000, true);
+        assert!(m < 0.95 && m > 0.94, "{m}");
+        assert_eq!(share_mostly(1.0, 100_000, true), 0.999);
     }
 }

@@ -196,13 +196,31 @@ pub struct SampleSummary {
 
 /// Writes the sample bronze layer under `out`. Existing files are replaced.
 pub fn generate(out: &Path, scale: Scale, deliveries: bool) -> anyhow::Result<SampleSummary> {
+    generate_tables(out, scale, deliveries, &[])
+}
+
+/// Like `generate`, limited to the named tables when `only` is not empty.
+pub fn generate_tables(
+    out: &Path,
+    scale: Scale,
+    deliveries: bool,
+    only: &[String],
+) -> anyhow::Result<SampleSummary> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let tables = shapes();
+    if let Some(unknown) = only.iter().find(|n| !tables.iter().any(|t| &t.name == *n)) {
+        return Err(crate::error::config_err(format!(
+            "no sample table named {unknown}; the names are those of the AIMS bronze tables, e.g. aims_assets"
+        )));
+    }
     let mut summary = SampleSummary {
         tables: tables.len(),
         ..Default::default()
     };
-    for t in &tables {
+    for t in tables
+        .iter()
+        .filter(|t| only.is_empty() || only.contains(&t.name))
+    {
         let rows = rows_for(t, scale);
         let path = out.join(format!("{}.parquet", t.name));
         write_table(&path, t, rows, &Defect::None)?;
