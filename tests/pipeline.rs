@@ -128,6 +128,24 @@ fn first_run_gates_the_demo_and_second_run_skips_everything() {
         assert!(report.get(section).is_some(), "report lacks {section}");
     }
     assert!(report["performance"]["rows_per_second"].as_f64().unwrap() > 0.0);
+    assert!(report["performance"]["p95_duration_ms"].is_u64());
+    assert_eq!(report["latest_results"].as_array().unwrap().len(), 76);
+    assert!(
+        report["latest_results"][0]["duration_ms"].is_u64(),
+        "duration per file"
+    );
+    assert!(report["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["kind"] == "quarantine"));
+    assert!(
+        report["failure_analysis"]["by_severity"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
 
     // Second run: nothing new, nothing done, exit 0.
     let before = ws.snapshot();

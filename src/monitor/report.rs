@@ -48,6 +48,7 @@ pub struct FileLine {
     pub run_id: String,
     pub action: String,
     pub rows: Option<u64>,
+    pub duration_ms: u64,
     pub failed_expectations: usize,
     pub reasons: Vec<String>,
 }
@@ -212,6 +213,7 @@ fn file_line(r: &LogRecord) -> FileLine {
         run_id: r.run_id.clone(),
         action: r.action.clone(),
         rows: r.rows,
+        duration_ms: r.duration_ms,
         failed_expectations: r.details.failed_count,
         reasons,
     }
