@@ -17,28 +17,12 @@ fn corpus_files_end_as_one_clear_outcome_each() {
     let ws = Workspace::new();
     // Every corpus file under one folder, validated with a footer-only suite.
     let dir = ws.bronze().join("corpus");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut sources = Vec::new();
-    for f in files_under(&corpus.join("data")) {
-        if f.extension().is_some_and(|e| e == "parquet") {
-            let name = f.file_name().unwrap().to_string_lossy().to_string();
-            std::fs::copy(&f, dir.join(&name)).unwrap();
-            sources.push(name);
-        }
-    }
+    let sources = common::copy_parquet(&corpus.join("data"), &dir);
     std::fs::create_dir_all(ws.suites()).unwrap();
     std::fs::write(ws.suites().join("corpus_validation.yml"), ANY_SUITE).unwrap();
     // The bad files with a suite that reads their columns, so their pages are decoded.
     let bad_dir = ws.bronze().join("bad");
-    std::fs::create_dir_all(&bad_dir).unwrap();
-    let mut bad = Vec::new();
-    for f in files_under(&corpus.join("bad_data")) {
-        if f.extension().is_some_and(|e| e == "parquet") {
-            let name = f.file_name().unwrap().to_string_lossy().to_string();
-            std::fs::copy(&f, bad_dir.join(&name)).unwrap();
-            bad.push(name);
-        }
-    }
+    let bad = common::copy_parquet(&corpus.join("bad_data"), &bad_dir);
     let mut bad_suite = String::from("expectations:\n");
     for c in [
         "boolean",

@@ -621,11 +621,7 @@ fn logs_are_json_lines_off_a_terminal_and_text_on_request() {
         .env("RUST_LOG", "info")
         .output()
         .unwrap();
-    let r = common::Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into(),
-        stderr: String::from_utf8_lossy(&o.stderr).into(),
-    };
+    let r = common::Run::from(o);
     assert!(r.log_lines().is_empty());
     assert!(
         r.stderr.contains("aims_tracks.parquet passed"),

@@ -20,7 +20,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(o: Output) -> Run {
+    pub fn from(o: Output) -> Run {
         Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -156,6 +156,20 @@ impl Workspace {
             })
             .collect()
     }
+}
+
+/// Copies every `*.parquet` file of `from` into `to`; returns their names.
+pub fn copy_parquet(from: &Path, to: &Path) -> Vec<String> {
+    std::fs::create_dir_all(to).unwrap();
+    let mut names = Vec::new();
+    for f in files_under(from) {
+        if f.extension().is_some_and(|e| e == "parquet") {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            std::fs::copy(&f, to.join(&name)).unwrap();
+            names.push(name);
+        }
+    }
+    names
 }
 
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
