@@ -98,12 +98,15 @@ pub enum Command {
     Validate {
         /// The parquet file.
         file: String,
-        /// The suite (YAML).
+        /// The suite: our YAML or a Great Expectations suite JSON.
         #[arg(long)]
         suite: String,
         #[arg(long, value_enum, default_value = "text")]
         format: OutputFormat,
     },
+    /// Work with suites.
+    #[command(subcommand)]
+    Suite(SuiteCommand),
     /// Write AIMS-shaped sample data.
     Sample {
         #[arg(long, value_enum, default_value = "demo")]
@@ -117,6 +120,21 @@ pub enum Command {
         /// Only these tables (repeatable); default all 68.
         #[arg(long = "table")]
         tables: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SuiteCommand {
+    /// Write a suite as Great Expectations 1.x suite JSON.
+    Export {
+        /// The suite (YAML or GX JSON).
+        suite: String,
+        /// Write GX JSON (the only export format for now).
+        #[arg(long, required = true)]
+        gx: bool,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -264,6 +282,9 @@ async fn dispatch(
             suite,
             format,
         } => crate::validate_cmd::run(&file, &suite, format, settings).await,
+        Command::Suite(SuiteCommand::Export { suite, gx: _, out }) => {
+            crate::validate_cmd::export_gx(&suite, out.as_deref()).await
+        }
         Command::Profile => {
             let roots = Roots::open(settings, dry_run).await?;
             Ok(run_profile(common, settings, &roots, progress).await?)

@@ -97,6 +97,56 @@ pub fn redact_url(text: &str) -> String {
     url.to_string()
 }
 
+/// Reads an ISO 8601 date (`2024-01-31`) or date-time (`2024-01-31T10:00:00`,
+/// a space instead of `T`, fractions, `Z` or `+01:00`) as nanoseconds since the
+/// epoch, UTC for zoned times; says whether it was a bare date.
+pub fn parse_iso_instant(s: &str) -> Option<(i64, bool)> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some((
+            d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_nanos_opt()?,
+            true,
+        ));
+    }
+    if s.len() < 16 || !s.is_char_boundary(10) {
+        return None;
+    }
+    // `T` or space between date and time; chrono wants one of them.
+    let normalized = format!("{}T{}", &s[..10], &s[11..]);
+    if let Ok(t) = DateTime::parse_from_rfc3339(&normalized) {
+        return Some((t.timestamp_nanos_opt()?, false));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&normalized, fmt) {
+            return Some((t.and_utc().timestamp_nanos_opt()?, false));
+        }
+    }
+    None
+}
+
+/// Python's `str()` of a pandas Timestamp: `2013-01-01 05:00:00`, with the
+/// fraction only when there is one.
+pub fn py_timestamp_text(nanos: i64) -> String {
+    let t = DateTime::<Utc>::from_timestamp_nanos(nanos);
+    let frac = nanos.rem_euclid(1_000_000_000);
+    if frac == 0 {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else if frac % 1000 == 0 {
+        t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S%.9f").to_string()
+    }
+}
+
+/// A date as days since the epoch, shown as `2024-01-31`.
+pub fn date_text(days: i32) -> String {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|d| d.checked_add_signed(chrono::Duration::days(days as i64)))
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| format!("{days} days after 1970-01-01"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,19 +22,44 @@ fn split(location: &str) -> (String, String) {
     }
 }
 
-pub async fn run(
-    file: &str,
-    suite: &str,
-    format: OutputFormat,
-    settings: &Settings,
-) -> anyhow::Result<i32> {
+/// Reads a suite file (YAML or GX JSON) from a path or URL.
+async fn read_suite(suite: &str) -> anyhow::Result<String> {
     let (suite_dir, suite_key) = split(suite);
     let suite_store = Store::open(&suite_dir, false)?;
     let text = suite_store
         .get(&suite_key)
         .await?
         .ok_or_else(|| config_err(format!("suite {suite} does not exist")))?;
-    let compiled = CompiledSuite::load(&String::from_utf8_lossy(&text), suite)?;
+    Ok(String::from_utf8_lossy(&text).into_owned())
+}
+
+/// `aims-dq suite export --gx SUITE [--out FILE]`.
+pub async fn export_gx(suite: &str, out: Option<&std::path::Path>) -> anyhow::Result<i32> {
+    // Compiling first: a suite that would not run is not exported.
+    let compiled = CompiledSuite::load(&read_suite(suite).await?, suite)?;
+    let fallback = crate::suite::table_of_suite_file(&compiled.name)
+        .unwrap_or(&compiled.name)
+        .to_string();
+    let text = serde_json::to_string_pretty(&compiled.suite.to_gx_json(&fallback))? + "\n";
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write {}: {e}; check the folder exists and is writable",
+                path.display()
+            )
+        })?,
+        None => print!("{text}"),
+    }
+    Ok(exit::OK)
+}
+
+pub async fn run(
+    file: &str,
+    suite: &str,
+    format: OutputFormat,
+    settings: &Settings,
+) -> anyhow::Result<i32> {
+    let compiled = CompiledSuite::load(&read_suite(suite).await?, suite)?;
 
     let (dir, key) = split(file);
     let store = Store::open(&dir, false)?;

@@ -315,7 +315,7 @@ async fn between_compares_like_python_and_reports_type_errors() {
     assert!(!rs[3].success);
     let msg = &rs[3].exception_info.as_ref().unwrap().exception_message;
     assert!(
-        msg.contains("not supported between instances of 'str' and 'int'"),
+        msg.contains("not supported between instances of 'str' and 'float'"),
         "{msg}"
     );
 }

@@ -7,28 +7,59 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
+use arrow_schema::DataType;
+
+pub use super::aggregates::{DistinctAcc, StatsAcc};
 use super::column::{Cell, Col};
 use super::result::{ExceptionInfo, ResultDetail, ValueCount};
+use super::types::{judge, TypeVerdict};
 use crate::config::Limits;
-use crate::suite::{Bound, CheckKind};
+use crate::suite::{Bound, Check, CheckKind, IgnoreRows, PairRule};
 
 /// GX keeps the first 20 unexpected values in row order.
 pub const PARTIAL_LIMIT: usize = 20;
+
+pub(super) const NANOS_PER_DAY: i64 = 86_400_000_000_000;
 
 /// What a column check has seen so far.
 pub enum Accumulator {
     Map(MapAcc),
     Unique(UniqueAcc),
+    Pair(PairAcc),
+    Ordered(OrderedAcc),
+    Type(TypeAcc),
+    Stats(StatsAcc),
+    Distinct(DistinctAcc),
 }
 
 impl Accumulator {
-    pub fn new(kind: &CheckKind, limits: &Limits) -> Accumulator {
-        match kind {
-            CheckKind::Unique => Accumulator::Unique(UniqueAcc {
+    /// `types` are the Arrow types of the check's columns, in order.
+    pub fn new(check: &Check, limits: &Limits, types: &[DataType]) -> Accumulator {
+        match &check.kind {
+            CheckKind::Unique | CheckKind::CompoundUnique(_) => Accumulator::Unique(UniqueAcc {
                 max_values: limits.unique_max_values,
                 max_value_bytes: limits.max_value_bytes,
+                names: check.columns.clone(),
                 ..Default::default()
             }),
+            CheckKind::Pair { .. } => Accumulator::Pair(PairAcc::default()),
+            CheckKind::Ordered { .. } => Accumulator::Ordered(OrderedAcc::default()),
+            CheckKind::OfType(_) => Accumulator::Type(TypeAcc {
+                data_type: types.first().cloned().unwrap_or(DataType::Null),
+                element: 0,
+                missing: 0,
+                sample: Vec::new(),
+            }),
+            CheckKind::Stat { .. } | CheckKind::Quantiles { .. } => {
+                Accumulator::Stats(StatsAcc::new(&check.kind))
+            }
+            CheckKind::DistinctInSet(_)
+            | CheckKind::DistinctContainSet(_)
+            | CheckKind::DistinctEqualSet(_)
+            | CheckKind::UniqueValueCount(_)
+            | CheckKind::ProportionUnique(_) => {
+                Accumulator::Distinct(DistinctAcc::new(limits.unique_max_values))
+            }
             _ => Accumulator::Map(MapAcc {
                 max_value_bytes: limits.max_value_bytes,
                 ..Default::default()
@@ -36,11 +67,20 @@ impl Accumulator {
         }
     }
 
-    /// Feeds one batch of the column; `row_offset` is the batch's first row in the file.
-    pub fn update(&mut self, kind: &CheckKind, col: &Col, row_offset: u64) {
+    /// Feeds one batch of the check's columns; `row_offset` is the batch's
+    /// first row in the file.
+    pub fn update(&mut self, kind: &CheckKind, cols: &[&Col], row_offset: u64) {
+        let Some(first) = cols.first() else {
+            return;
+        };
         match self {
-            Accumulator::Map(acc) => acc.update(kind, col, row_offset),
-            Accumulator::Unique(acc) => acc.update(col, row_offset),
+            Accumulator::Map(acc) => acc.update(kind, first, row_offset),
+            Accumulator::Unique(acc) => acc.update(kind, cols, row_offset),
+            Accumulator::Pair(acc) => acc.update(kind, cols),
+            Accumulator::Ordered(acc) => acc.update(kind, first),
+            Accumulator::Type(acc) => acc.update(first),
+            Accumulator::Stats(acc) => acc.update(first),
+            Accumulator::Distinct(acc) => acc.update(first, row_offset),
         }
     }
 
@@ -48,6 +88,11 @@ impl Accumulator {
         match self {
             Accumulator::Map(acc) => acc.finish(kind, mostly),
             Accumulator::Unique(acc) => acc.finish(mostly),
+            Accumulator::Pair(acc) => acc.finish(mostly),
+            Accumulator::Ordered(acc) => acc.finish(mostly),
+            Accumulator::Type(acc) => acc.finish(kind, mostly),
+            Accumulator::Stats(acc) => acc.finish(kind),
+            Accumulator::Distinct(acc) => acc.finish(kind),
         }
     }
 }
@@ -59,6 +104,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An aggregate's verdict with its observed value.
+    pub fn observed(success: bool, value: Value) -> Outcome {
+        Outcome {
+            success,
+            result: ResultDetail {
+                observed_value: Some(value),
+                ..Default::default()
+            },
+            exception: None,
+        }
+    }
+
     pub fn exception(message: String) -> Outcome {
         Outcome {
             success: false,
@@ -71,13 +128,41 @@ impl Outcome {
     }
 }
 
+/// The counts of a row-by-row check, and why it could not be evaluated.
 #[derive(Default)]
-pub struct MapAcc {
+pub struct Tally {
     element: u64,
     missing: u64,
     unexpected: u64,
     partial: Vec<Value>,
     error: Option<String>,
+}
+
+impl Tally {
+    fn unexpected(&mut self, value: Value) {
+        self.unexpected += 1;
+        if self.partial.len() < PARTIAL_LIMIT {
+            self.partial.push(value);
+        }
+    }
+
+    fn finish(self, mostly: f64) -> Outcome {
+        match self.error {
+            Some(e) => Outcome::exception(e),
+            None => map_outcome(
+                self.element,
+                self.missing,
+                self.unexpected,
+                self.partial,
+                mostly,
+            ),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MapAcc {
+    t: Tally,
     max_value_bytes: u64,
 }
 
@@ -95,42 +180,35 @@ fn oversized(cell: Cell, row: u64, max: u64) -> Option<String> {
 }
 
 impl MapAcc {
-    fn unexpected(&mut self, cell: Cell) {
-        self.unexpected += 1;
-        if self.partial.len() < PARTIAL_LIMIT {
-            self.partial.push(cell.to_json());
-        }
-    }
-
     fn update(&mut self, kind: &CheckKind, col: &Col, row_offset: u64) {
         let n = col.len();
-        self.element += n as u64;
-        if self.error.is_some() {
+        self.t.element += n as u64;
+        if self.t.error.is_some() {
             return;
         }
         for i in 0..n {
             let cell = col.cell(i);
             if let Some(e) = oversized(cell, row_offset + i as u64, self.max_value_bytes) {
-                self.error = Some(e);
+                self.t.error = Some(e);
                 return;
             }
             match kind {
                 CheckKind::NotNull => {
                     if cell.is_null() {
-                        self.unexpected(cell)
+                        self.t.unexpected(cell.to_json())
                     }
                 }
                 CheckKind::BeNull => {
                     if !cell.is_null() {
-                        self.unexpected(cell)
+                        self.t.unexpected(cell.to_json())
                     }
                 }
-                _ if cell.is_null() => self.missing += 1,
+                _ if cell.is_null() => self.t.missing += 1,
                 _ => match is_expected(kind, cell) {
                     Ok(true) => {}
-                    Ok(false) => self.unexpected(cell),
+                    Ok(false) => self.t.unexpected(cell.to_json()),
                     Err(e) => {
-                        self.error = Some(e);
+                        self.t.error = Some(e);
                         return;
                     }
                 },
@@ -139,8 +217,8 @@ impl MapAcc {
     }
 
     fn finish(self, kind: &CheckKind, mostly: f64) -> Outcome {
-        if let Some(e) = self.error {
-            return Outcome::exception(e);
+        if self.t.error.is_some() || !matches!(kind, CheckKind::NotNull | CheckKind::BeNull) {
+            return self.t.finish(mostly);
         }
         let pct = |n: u64, d: u64| {
             if d == 0 {
@@ -149,44 +227,34 @@ impl MapAcc {
                 Some(n as f64 / d as f64 * 100.0)
             }
         };
-        let counts = partial_counts(&self.partial);
-        if matches!(kind, CheckKind::NotNull | CheckKind::BeNull) {
-            // The null checks judge every row: there is no "missing".
-            let ratio_ok = self.element == 0
-                || (self.element - self.unexpected) as f64 / self.element as f64 >= mostly;
-            return Outcome {
-                success: ratio_ok,
-                result: ResultDetail {
-                    element_count: Some(self.element),
-                    unexpected_count: Some(self.unexpected),
-                    unexpected_percent: pct(self.unexpected, self.element).or(Some(0.0)),
-                    unexpected_percent_total: pct(self.unexpected, self.element).or(Some(0.0)),
-                    partial_unexpected_list: Some(self.partial),
-                    partial_unexpected_counts: Some(counts),
-                    ..Default::default()
-                },
-                exception: None,
-            };
+        let counts = partial_counts(&self.t.partial);
+        // The null checks judge every row: there is no "missing".
+        let ratio_ok = self.t.element == 0
+            || (self.t.element - self.t.unexpected) as f64 / self.t.element as f64 >= mostly;
+        Outcome {
+            success: ratio_ok,
+            result: ResultDetail {
+                element_count: Some(self.t.element),
+                unexpected_count: Some(self.t.unexpected),
+                unexpected_percent: pct(self.t.unexpected, self.t.element).or(Some(0.0)),
+                unexpected_percent_total: pct(self.t.unexpected, self.t.element).or(Some(0.0)),
+                partial_unexpected_list: Some(self.t.partial),
+                partial_unexpected_counts: Some(counts),
+                ..Default::default()
+            },
+            exception: None,
         }
-        map_outcome(
-            self.element,
-            self.missing,
-            self.unexpected,
-            self.partial,
-            counts,
-            mostly,
-        )
     }
 }
 
-fn map_outcome(
+pub(super) fn map_outcome(
     element: u64,
     missing: u64,
     unexpected: u64,
     partial: Vec<Value>,
-    counts: Vec<ValueCount>,
     mostly: f64,
 ) -> Outcome {
+    let counts = partial_counts(&partial);
     let nonmissing = element - missing;
     let pct = |n: u64, d: u64| {
         if d == 0 {
@@ -216,7 +284,7 @@ fn map_outcome(
 }
 
 /// Counts of the partial list, most frequent first, ties by value (as GX sorts them).
-fn partial_counts(partial: &[Value]) -> Vec<ValueCount> {
+pub(super) fn partial_counts(partial: &[Value]) -> Vec<ValueCount> {
     let mut counts: Vec<ValueCount> = Vec::new();
     for v in partial {
         match counts.iter_mut().find(|c| &c.value == v) {
@@ -235,7 +303,7 @@ fn partial_counts(partial: &[Value]) -> Vec<ValueCount> {
     counts
 }
 
-fn cmp_json(a: &Value, b: &Value) -> Ordering {
+pub(super) fn cmp_json(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => x
@@ -246,21 +314,28 @@ fn cmp_json(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-fn type_name(cell: Cell) -> &'static str {
+pub(super) fn type_name(cell: Cell) -> &'static str {
     match cell {
         Cell::Null => "NoneType",
         Cell::Str(_) => "str",
         Cell::Int(_) | Cell::UInt(_) => "int",
         Cell::Float(_) => "float",
         Cell::Bool(_) => "bool",
-        Cell::Text(_) => "Timestamp",
+        Cell::Time(_) => "Timestamp",
+        Cell::Date(_) => "date",
+        Cell::Text(_) => "object",
     }
 }
 
 /// Compares a value with a range bound the way Python would, or says why it cannot.
-fn compare(cell: Cell, bound: &Bound, op: &str) -> Result<Ordering, String> {
+pub(super) fn compare(cell: Cell, bound: &Bound, op: &str) -> Result<Ordering, String> {
     match (cell, bound) {
-        (Cell::Str(s) | Cell::Text(s), Bound::Str(b)) => Ok(s.cmp(b.as_str())),
+        // Strings compare as text (GX 1.x only takes number and date bounds).
+        (Cell::Str(s) | Cell::Text(s), Bound::Str(b) | Bound::Time { text: b, .. }) => {
+            Ok(s.cmp(b.as_str()))
+        }
+        (Cell::Time(t), Bound::Time { nanos, .. }) => Ok(t.cmp(nanos)),
+        (Cell::Date(d), Bound::Time { nanos, .. }) => Ok((d as i64 * NANOS_PER_DAY).cmp(nanos)),
         (Cell::Bool(v), Bound::Num(b)) => {
             Ok((v as u8 as f64).partial_cmp(b).unwrap_or(Ordering::Equal))
         }
@@ -273,8 +348,12 @@ fn compare(cell: Cell, bound: &Bound, op: &str) -> Result<Ordering, String> {
             "TypeError: '{op}' not supported between instances of '{}' and '{}'",
             type_name(c),
             match b {
-                Bound::Num(_) => "int",
+                Bound::Num(_) => "float",
                 Bound::Str(_) => "str",
+                Bound::Time {
+                    date_only: true, ..
+                } => "datetime.date",
+                Bound::Time { .. } => "datetime.datetime",
             }
         )),
     }
@@ -284,26 +363,7 @@ fn is_expected(kind: &CheckKind, cell: Cell) -> Result<bool, String> {
     Ok(match kind {
         CheckKind::InSet(set) => set_contains(set, cell),
         CheckKind::NotInSet(set) => !set_contains(set, cell),
-        CheckKind::Between {
-            min,
-            max,
-            strict_min,
-            strict_max,
-        } => {
-            if let Some(min) = min {
-                let o = compare(cell, min, if *strict_min { ">" } else { ">=" })?;
-                if o == Ordering::Less || (*strict_min && o == Ordering::Equal) {
-                    return Ok(false);
-                }
-            }
-            if let Some(max) = max {
-                let o = compare(cell, max, if *strict_max { "<" } else { "<=" })?;
-                if o == Ordering::Greater || (*strict_max && o == Ordering::Equal) {
-                    return Ok(false);
-                }
-            }
-            true
-        }
+        CheckKind::Between(range) => in_range(cell, range)?,
         CheckKind::LengthsBetween { min, max } => {
             let len = cell.text().chars().count() as f64;
             min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m)
@@ -311,50 +371,142 @@ fn is_expected(kind: &CheckKind, cell: Cell) -> Result<bool, String> {
         CheckKind::LengthEqual(n) => cell.text().chars().count() as u64 == *n,
         CheckKind::MatchRegex(re) => re.is_match(&cell.text()),
         CheckKind::NotMatchRegex(re) => !re.is_match(&cell.text()),
+        CheckKind::MatchRegexList { regexes, all } => {
+            let text = cell.text();
+            if *all {
+                regexes.iter().all(|re| re.is_match(&text))
+            } else {
+                regexes.iter().any(|re| re.is_match(&text))
+            }
+        }
+        CheckKind::MatchStrftime(format) => match cell {
+            Cell::Str(s) => format.matches(s),
+            _ => return Err(format!(
+                "TypeError: values passed to expect_column_values_to_match_strftime_format must be strings, found {}; check the column before it is converted from text",
+                type_name(cell)
+            )),
+        },
         _ => true,
     })
 }
 
-fn set_contains(set: &crate::suite::ValueSet, cell: Cell) -> bool {
+/// Whether a value lies in a range, comparing as Python would.
+pub(super) fn in_range(cell: Cell, range: &crate::suite::Range) -> Result<bool, String> {
+    if let Some(min) = &range.min {
+        let o = compare(cell, min, if range.strict_min { ">" } else { ">=" })?;
+        if o == Ordering::Less || (range.strict_min && o == Ordering::Equal) {
+            return Ok(false);
+        }
+    }
+    if let Some(max) = &range.max {
+        let o = compare(cell, max, if range.strict_max { "<" } else { "<=" })?;
+        if o == Ordering::Greater || (range.strict_max && o == Ordering::Equal) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+pub(super) fn set_contains(set: &crate::suite::ValueSet, cell: Cell) -> bool {
     match cell {
         Cell::Str(s) => set.contains_str(s),
         Cell::Bool(b) => set.contains_bool(b),
+        // Members that read as dates or date-times match temporal values.
+        Cell::Time(t) => set.times.contains(&t),
+        Cell::Date(d) => set.times.contains(&(d as i64 * NANOS_PER_DAY)),
         Cell::Text(_) | Cell::Null => false,
         c => c.as_f64().is_some_and(|x| set.contains_num(x)),
     }
 }
 
 /// A value as a hash key; floats by their bits (NaN never gets here).
-#[derive(Hash, PartialEq, Eq, Clone)]
-enum Key {
+/// Numbers that Python holds equal (1 and 1.0) are one key.
+#[derive(Hash, PartialEq, Eq, Clone, Debug)]
+pub(super) enum Key {
     Str(Box<str>),
     Int(i64),
-    UInt(u64),
     Float(u64),
     Bool(bool),
+    Time(i64),
+    Date(i32),
 }
 
-fn key_of(cell: Cell) -> Option<Key> {
+impl Key {
+    pub(super) fn to_json(&self) -> Value {
+        match self {
+            Key::Str(s) => Value::String(s.to_string()),
+            Key::Int(i) => Value::from(*i),
+            Key::Float(b) => Cell::Float(f64::from_bits(*b)).to_json(),
+            Key::Bool(b) => Value::Bool(*b),
+            Key::Time(t) => Cell::Time(*t).to_json(),
+            Key::Date(d) => Cell::Date(*d).to_json(),
+        }
+    }
+
+    /// Python's sort order within one column's values.
+    pub(super) fn cmp_value(&self, other: &Key) -> Ordering {
+        let num = |k: &Key| match k {
+            Key::Int(i) => Some(*i as f64),
+            Key::Float(b) => Some(f64::from_bits(*b)),
+            Key::Bool(b) => Some(*b as u8 as f64),
+            _ => None,
+        };
+        match (self, other) {
+            (Key::Str(a), Key::Str(b)) => a.cmp(b),
+            (Key::Time(a), Key::Time(b)) => a.cmp(b),
+            (Key::Date(a), Key::Date(b)) => a.cmp(b),
+            (Key::Int(a), Key::Int(b)) => a.cmp(b),
+            (a, b) => match (num(a), num(b)) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => Ordering::Equal,
+            },
+        }
+    }
+}
+
+pub(super) fn key_of(cell: Cell) -> Option<Key> {
     Some(match cell {
         Cell::Null => return None,
         Cell::Str(s) | Cell::Text(s) => Key::Str(s.into()),
         Cell::Int(i) => Key::Int(i),
-        Cell::UInt(u) => Key::UInt(u),
-        Cell::Float(f) => Key::Float(if f == 0.0 { 0 } else { f.to_bits() }),
+        Cell::UInt(u) => match i64::try_from(u) {
+            Ok(i) => Key::Int(i),
+            Err(_) => Key::Float((u as f64).to_bits()),
+        },
+        Cell::Float(f) => {
+            // Whole floats hash as integers, as in Python (1.0 == 1).
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                Key::Int(f as i64)
+            } else {
+                Key::Float(f.to_bits())
+            }
+        }
         Cell::Bool(b) => Key::Bool(b),
+        Cell::Time(t) => Key::Time(t),
+        Cell::Date(d) => Key::Date(d),
     })
 }
 
-/// Uniqueness: GX counts every non-null row whose value occurs more than
-/// once. Memory grows with the number of distinct values.
+/// One row's key: a value, or a tuple of values for compound uniqueness
+/// (a missing member is part of the tuple, as pandas' `duplicated` sees it).
+#[derive(Hash, PartialEq, Eq)]
+enum RowKey {
+    One(Key),
+    Many(Box<[Option<Key>]>),
+}
+
+/// Uniqueness of one column or of a tuple of columns: GX counts every row
+/// whose value occurs more than once. Memory grows with the number of
+/// distinct values, up to `limits.unique_max_values`.
 #[derive(Default)]
 pub struct UniqueAcc {
     element: u64,
     missing: u64,
     max_values: u64,
     max_value_bytes: u64,
+    names: Vec<String>,
     error: Option<String>,
-    seen: HashMap<Key, (u64, u32)>,
+    seen: HashMap<RowKey, (u64, u32)>,
     duplicated_rows: u64,
     /// The lowest row numbers of duplicated values, with their value.
     partial: BTreeMap<u64, Value>,
@@ -372,19 +524,37 @@ impl UniqueAcc {
         }
     }
 
-    fn update(&mut self, col: &Col, row_offset: u64) {
-        let n = col.len();
+    fn row_value(&self, cols: &[&Col], i: usize) -> Value {
+        if cols.len() == 1 {
+            return cols[0].cell(i).to_json();
+        }
+        let map: serde_json::Map<String, Value> = self
+            .names
+            .iter()
+            .zip(cols)
+            .map(|(n, c)| (n.clone(), c.cell(i).to_json()))
+            .collect();
+        Value::Object(map)
+    }
+
+    fn update(&mut self, kind: &CheckKind, cols: &[&Col], row_offset: u64) {
+        let n = cols[0].len();
         self.element += n as u64;
         if self.error.is_some() {
             return;
         }
+        let ignore = match kind {
+            CheckKind::CompoundUnique(ignore) => *ignore,
+            _ => IgnoreRows::AllMissing,
+        };
         for i in 0..n {
-            let cell = col.cell(i);
             let row = row_offset + i as u64;
-            if let Some(e) = oversized(cell, row, self.max_value_bytes) {
-                self.error = Some(e);
-                self.seen = HashMap::new();
-                return;
+            for col in cols {
+                if let Some(e) = oversized(col.cell(i), row, self.max_value_bytes) {
+                    self.error = Some(e);
+                    self.seen = HashMap::new();
+                    return;
+                }
             }
             if self.max_values > 0 && self.seen.len() as u64 >= self.max_values {
                 self.error = Some(format!(
@@ -395,20 +565,40 @@ impl UniqueAcc {
                 self.seen = HashMap::new();
                 return;
             }
-            let Some(key) = key_of(cell) else {
-                self.missing += 1;
-                continue;
+            let key = if cols.len() == 1 {
+                match key_of(cols[0].cell(i)) {
+                    Some(k) => RowKey::One(k),
+                    None => {
+                        self.missing += 1;
+                        continue;
+                    }
+                }
+            } else {
+                let keys: Box<[Option<Key>]> = cols.iter().map(|c| key_of(c.cell(i))).collect();
+                let skip = match ignore {
+                    IgnoreRows::AllMissing => keys.iter().all(Option::is_none),
+                    IgnoreRows::AnyMissing => keys.iter().any(Option::is_none),
+                    IgnoreRows::Never => false,
+                };
+                if skip {
+                    self.missing += 1;
+                    continue;
+                }
+                RowKey::Many(keys)
             };
             let entry = self.seen.entry(key).or_insert((row, 0));
             entry.1 += 1;
             let (first, count) = *entry;
             if count == 2 {
                 self.duplicated_rows += 2;
-                self.note(first, cell.to_json());
-                self.note(row, cell.to_json());
+                // The first occurrence may be in an earlier batch; its value is this one.
+                let value = self.row_value(cols, i);
+                self.note(first, value.clone());
+                self.note(row, value);
             } else if count > 2 {
                 self.duplicated_rows += 1;
-                self.note(row, cell.to_json());
+                let value = self.row_value(cols, i);
+                self.note(row, value);
             }
         }
     }
@@ -418,14 +608,211 @@ impl UniqueAcc {
             return Outcome::exception(e);
         }
         let partial: Vec<Value> = self.partial.into_values().collect();
-        let counts = partial_counts(&partial);
         map_outcome(
             self.element,
             self.missing,
             self.duplicated_rows,
             partial,
-            counts,
             mostly,
         )
+    }
+}
+
+/// Column pair expectations, row by row. A row is skipped as GX's
+/// `ignore_row_if` says; a row with one value missing is unexpected.
+#[derive(Default)]
+pub struct PairAcc {
+    t: Tally,
+}
+
+impl PairAcc {
+    fn update(&mut self, kind: &CheckKind, cols: &[&Col]) {
+        let CheckKind::Pair { rule, ignore } = kind else {
+            return;
+        };
+        let (Some(a), Some(b)) = (cols.first(), cols.get(1)) else {
+            return;
+        };
+        self.t.element += a.len() as u64;
+        if self.t.error.is_some() {
+            return;
+        }
+        for i in 0..a.len() {
+            let (x, y) = (a.cell(i), b.cell(i));
+            let skip = match ignore {
+                IgnoreRows::AllMissing => x.is_null() && y.is_null(),
+                IgnoreRows::AnyMissing => x.is_null() || y.is_null(),
+                IgnoreRows::Never => false,
+            };
+            if skip {
+                self.t.missing += 1;
+                continue;
+            }
+            let ok = if x.is_null() || y.is_null() {
+                false
+            } else {
+                match rule {
+                    PairRule::Equal => values_equal(x, y),
+                    PairRule::AGreaterThanB { or_equal } => match order(x, y) {
+                        Some(o) => o == Ordering::Greater || (*or_equal && o == Ordering::Equal),
+                        None => {
+                            self.t.error = Some(format!(
+                                "TypeError: '>' not supported between instances of '{}' and '{}'",
+                                type_name(x),
+                                type_name(y)
+                            ));
+                            return;
+                        }
+                    },
+                }
+            };
+            if !ok {
+                self.t
+                    .unexpected(Value::Array(vec![x.to_json(), y.to_json()]));
+            }
+        }
+    }
+
+    fn finish(self, mostly: f64) -> Outcome {
+        self.t.finish(mostly)
+    }
+}
+
+/// Python's `==` between two non-null values.
+fn values_equal(x: Cell, y: Cell) -> bool {
+    match (x, y) {
+        (Cell::Str(a) | Cell::Text(a), Cell::Str(b) | Cell::Text(b)) => a == b,
+        _ => order(x, y) == Some(Ordering::Equal),
+    }
+}
+
+/// Python's ordering between two non-null values, `None` where Python raises.
+fn order(x: Cell, y: Cell) -> Option<Ordering> {
+    let num = |c: Cell| match c {
+        Cell::Bool(b) => Some(b as u8 as f64),
+        c => c.as_f64(),
+    };
+    match (x, y) {
+        (Cell::Str(a), Cell::Str(b)) => Some(a.cmp(b)),
+        (Cell::Time(a), Cell::Time(b)) => Some(a.cmp(&b)),
+        (Cell::Date(a), Cell::Date(b)) => Some(a.cmp(&b)),
+        (Cell::Int(a), Cell::Int(b)) => Some(a.cmp(&b)),
+        (a, b) => num(a)?.partial_cmp(&num(b)?),
+    }
+}
+
+/// `expect_column_values_to_be_increasing` / `_decreasing`: each non-null
+/// value against the one before it (GX takes differences, so only numbers
+/// and timestamps can be ordered).
+#[derive(Default)]
+pub struct OrderedAcc {
+    t: Tally,
+    prev: Option<Prev>,
+}
+
+#[derive(Clone, Copy)]
+enum Prev {
+    Int(i64),
+    Num(f64),
+    Time(i64),
+}
+
+impl OrderedAcc {
+    fn update(&mut self, kind: &CheckKind, col: &Col) {
+        let CheckKind::Ordered {
+            increasing,
+            strictly,
+        } = kind
+        else {
+            return;
+        };
+        self.t.element += col.len() as u64;
+        if self.t.error.is_some() {
+            return;
+        }
+        for i in 0..col.len() {
+            let cell = col.cell(i);
+            let cur = match cell {
+                Cell::Null => {
+                    self.t.missing += 1;
+                    continue;
+                }
+                Cell::Int(v) => Prev::Int(v),
+                Cell::UInt(v) => Prev::Num(v as f64),
+                Cell::Float(v) => Prev::Num(v),
+                Cell::Time(t) => Prev::Time(t),
+                other => {
+                    self.t.error = Some(format!(
+                        "TypeError: unsupported operand type(s) for -: '{0}' and '{0}' (only numbers and timestamps can be ordered)",
+                        type_name(other)
+                    ));
+                    return;
+                }
+            };
+            if let Some(prev) = self.prev {
+                let o = match (prev, cur) {
+                    (Prev::Int(a), Prev::Int(b)) => b.cmp(&a),
+                    (Prev::Time(a), Prev::Time(b)) => b.cmp(&a),
+                    (Prev::Int(a), Prev::Num(b)) => b.total_cmp(&(a as f64)),
+                    (Prev::Num(a), Prev::Int(b)) => (b as f64).total_cmp(&a),
+                    (Prev::Num(a), Prev::Num(b)) => b.total_cmp(&a),
+                    _ => Ordering::Equal,
+                };
+                let want = if *increasing {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+                let ok = o == want || (!strictly && o == Ordering::Equal);
+                if !ok {
+                    self.t.unexpected(cell.to_json());
+                }
+            }
+            self.prev = Some(cur);
+        }
+    }
+
+    fn finish(self, mostly: f64) -> Outcome {
+        self.t.finish(mostly)
+    }
+}
+
+/// Type checks: judged on the column's type; object columns (strings,
+/// dates, decimals, nested values) value by value, as GX does.
+pub struct TypeAcc {
+    data_type: DataType,
+    element: u64,
+    missing: u64,
+    sample: Vec<Value>,
+}
+
+impl TypeAcc {
+    fn update(&mut self, col: &Col) {
+        self.element += col.len() as u64;
+        for i in 0..col.len() {
+            let cell = col.cell(i);
+            if cell.is_null() {
+                self.missing += 1;
+            } else if self.sample.len() < PARTIAL_LIMIT {
+                self.sample.push(cell.to_json());
+            }
+        }
+    }
+
+    fn finish(self, kind: &CheckKind, mostly: f64) -> Outcome {
+        let CheckKind::OfType(names) = kind else {
+            return Outcome::exception("internal: not a type check".into());
+        };
+        match judge(names, &self.data_type) {
+            TypeVerdict::Dtype(success, observed) => Outcome::observed(success, observed.into()),
+            TypeVerdict::Values(hit) => {
+                let (unexpected, partial) = if hit {
+                    (0, Vec::new())
+                } else {
+                    (self.element - self.missing, self.sample)
+                };
+                map_outcome(self.element, self.missing, unexpected, partial, mostly)
+            }
+        }
     }
 }

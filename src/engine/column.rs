@@ -5,15 +5,15 @@
 use std::borrow::Cow;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, UInt64Type};
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampNanosecondType, UInt64Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array,
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray, UInt64Array,
 };
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, TimeUnit};
 use serde_json::Value;
 
-use crate::util::py_float_repr;
+use crate::util::{date_text, py_float_repr, py_timestamp_text};
 
 pub enum Col {
     Str(StringArray),
@@ -21,7 +21,11 @@ pub enum Col {
     UInt(UInt64Array),
     Float(Float64Array),
     Bool(BooleanArray),
-    /// Any other type (dates, timestamps, nested values), as display text.
+    /// Timestamps as nanoseconds since the epoch (UTC when zoned).
+    Time(Int64Array),
+    /// Dates as days since the epoch.
+    Date(Date32Array),
+    /// Any other type (times of day, binary, nested values), as display text.
     Text(StringArray),
 }
 
@@ -35,6 +39,10 @@ pub enum Cell<'a> {
     UInt(u64),
     Float(f64),
     Bool(bool),
+    /// Nanoseconds since the epoch.
+    Time(i64),
+    /// Days since the epoch.
+    Date(i32),
     Text(&'a str),
 }
 
@@ -62,6 +70,8 @@ impl Cell<'_> {
             Cell::UInt(u) => Cow::Owned(u.to_string()),
             Cell::Float(f) => Cow::Owned(py_float_repr(f)),
             Cell::Bool(b) => Cow::Borrowed(if b { "True" } else { "False" }),
+            Cell::Time(t) => Cow::Owned(py_timestamp_text(t)),
+            Cell::Date(d) => Cow::Owned(date_text(d)),
         }
     }
 
@@ -75,6 +85,9 @@ impl Cell<'_> {
                 .map(Value::Number)
                 .unwrap_or_else(|| Value::String(py_float_repr(f))),
             Cell::Bool(b) => Value::Bool(b),
+            // GX shows timestamps in ISO form.
+            Cell::Time(t) => Value::String(py_timestamp_text(t).replacen(' ', "T", 1)),
+            Cell::Date(d) => Value::String(date_text(d)),
         }
     }
 }
@@ -121,6 +134,24 @@ impl Col {
                     .clone(),
             ),
             DataType::Boolean => Col::Bool(array.as_boolean().clone()),
+            DataType::Timestamp(_, tz) => {
+                // Out of the nanosecond range (before 1677 or after 2262): shown as text.
+                match arrow_cast::cast(
+                    array,
+                    &DataType::Timestamp(TimeUnit::Nanosecond, tz.clone()),
+                ) {
+                    Ok(a) => Col::Time(
+                        a.as_primitive::<TimestampNanosecondType>()
+                            .reinterpret_cast::<Int64Type>(),
+                    ),
+                    Err(_) => Col::Text(display_text(array)?),
+                }
+            }
+            DataType::Date32 | DataType::Date64 => Col::Date(
+                cast(&DataType::Date32)?
+                    .as_primitive::<Date32Type>()
+                    .clone(),
+            ),
             _ => Col::Text(display_text(array)?),
         })
     }
@@ -132,6 +163,8 @@ impl Col {
             Col::UInt(a) => a.len(),
             Col::Float(a) => a.len(),
             Col::Bool(a) => a.len(),
+            Col::Time(a) => a.len(),
+            Col::Date(a) => a.len(),
         }
     }
 
@@ -183,6 +216,20 @@ impl Col {
                     Cell::Null
                 } else {
                     Cell::Bool(a.value(i))
+                }
+            }
+            Col::Time(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::Time(a.value(i))
+                }
+            }
+            Col::Date(a) => {
+                if a.is_null(i) {
+                    Cell::Null
+                } else {
+                    Cell::Date(a.value(i))
                 }
             }
         }

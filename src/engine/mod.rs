@@ -2,9 +2,12 @@
 //! footer, column checks streamed batch by batch over only the columns the
 //! suite names.
 
+mod aggregates;
 mod checks;
 pub mod column;
 pub mod result;
+pub mod strptime;
+pub mod types;
 
 use std::sync::atomic::Ordering;
 
@@ -118,6 +121,17 @@ fn check_chunks(
     Ok(())
 }
 
+/// Rows in a file: the sum over its row groups, which readers trust (some
+/// writers leave the footer's total at 0).
+pub fn row_count(meta: &parquet::file::metadata::ParquetMetaData) -> u64 {
+    let groups: i64 = meta.row_groups().iter().map(|g| g.num_rows().max(0)).sum();
+    if meta.num_row_groups() > 0 {
+        groups as u64
+    } else {
+        meta.file_metadata().num_rows().max(0) as u64
+    }
+}
+
 /// Finds a column by name (the first, if a writer repeated a name).
 pub fn column_index(schema: &SchemaRef, name: &str) -> Option<usize> {
     schema.fields().iter().position(|f| f.name() == name)
@@ -170,7 +184,10 @@ fn table_outcome(kind: &CheckKind, column: Option<&str>, rows: u64, schema: &Sch
             } else {
                 want.is_subset(&have)
             };
-            observed(success, Value::from(names.clone()))
+            // GX reports the file's columns sorted.
+            let mut sorted = names.clone();
+            sorted.sort();
+            observed(success, Value::from(sorted))
         }
         CheckKind::ColumnsMatchOrderedList(list) => {
             observed(&names == list, Value::from(names.clone()))
@@ -224,11 +241,11 @@ pub async fn validate_with(
 ) -> Result<FileValidation, ReadError> {
     let (builder, fetched) = open(store, entry).await?;
     let schema = builder.schema().clone();
-    let rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let rows = row_count(builder.metadata());
 
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(suite.checks.len());
-    // (check position, column position in the projected batch)
-    let mut scans: Vec<(usize, usize)> = Vec::new();
+    // (check position, file column indexes it reads)
+    let mut scans: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut roots: Vec<usize> = Vec::new();
     for (pos, check) in suite.checks.iter().enumerate() {
         if !check.kind.reads_values() {
@@ -240,14 +257,20 @@ pub async fn validate_with(
             )));
             continue;
         }
-        let column = check.column.as_deref().unwrap_or_default();
-        match column_index(&schema, column) {
-            None => outcomes.push(Some(missing_column(column, &schema))),
-            Some(idx) => {
-                if !roots.contains(&idx) {
-                    roots.push(idx);
+        let found: Result<Vec<usize>, &String> = check
+            .columns
+            .iter()
+            .map(|c| column_index(&schema, c).ok_or(c))
+            .collect();
+        match found {
+            Err(column) => outcomes.push(Some(missing_column(column, &schema))),
+            Ok(idxs) => {
+                for idx in &idxs {
+                    if !roots.contains(idx) {
+                        roots.push(*idx);
+                    }
                 }
-                scans.push((pos, idx));
+                scans.push((pos, idxs));
                 outcomes.push(None);
             }
         }
@@ -256,9 +279,15 @@ pub async fn validate_with(
     if !scans.is_empty() {
         roots.sort_unstable();
         // Projected batches keep the file's column order.
-        let scans: Vec<(usize, usize)> = scans
+        let scans: Vec<(usize, Vec<usize>)> = scans
             .into_iter()
-            .map(|(pos, idx)| (pos, roots.binary_search(&idx).unwrap_or_default()))
+            .map(|(pos, idxs)| {
+                let positions = idxs
+                    .iter()
+                    .map(|idx| roots.binary_search(idx).unwrap_or_default())
+                    .collect();
+                (pos, positions)
+            })
             .collect();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
         let mut stream = builder
@@ -266,9 +295,17 @@ pub async fn validate_with(
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(|e| classify(&e))?;
+        let projected_types: Vec<arrow_schema::DataType> = roots
+            .iter()
+            .map(|&idx| schema.field(idx).data_type().clone())
+            .collect();
         let mut accs: Vec<Accumulator> = scans
             .iter()
-            .map(|(pos, _)| Accumulator::new(&suite.checks[*pos].kind, limits))
+            .map(|(pos, colpos)| {
+                let types: Vec<arrow_schema::DataType> =
+                    colpos.iter().map(|&c| projected_types[c].clone()).collect();
+                Accumulator::new(&suite.checks[*pos], limits, &types)
+            })
             .collect();
         let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
         let mut offset = 0u64;
@@ -276,17 +313,24 @@ pub async fn validate_with(
             let cols: Vec<Result<Col, String>> =
                 batch.columns().iter().map(Col::from_array).collect();
             for (acc, (pos, colpos)) in accs.iter_mut().zip(&scans) {
-                match &cols[*colpos] {
-                    Ok(col) => acc.update(&suite.checks[*pos].kind, col, offset),
-                    Err(e) => conversion_errors[*colpos] = Some(e.clone()),
+                let mut these: Vec<&Col> = Vec::with_capacity(colpos.len());
+                for &c in colpos {
+                    match &cols[c] {
+                        Ok(col) => these.push(col),
+                        Err(e) => conversion_errors[c] = Some(e.clone()),
+                    }
+                }
+                if these.len() == colpos.len() {
+                    acc.update(&suite.checks[*pos].kind, &these, offset);
                 }
             }
             offset += batch.num_rows() as u64;
         }
         for (acc, (pos, colpos)) in accs.into_iter().zip(&scans) {
             let check = &suite.checks[*pos];
-            outcomes[*pos] = Some(match &conversion_errors[*colpos] {
-                Some(e) => Outcome::exception(e.clone()),
+            let error = colpos.iter().find_map(|&c| conversion_errors[c].clone());
+            outcomes[*pos] = Some(match error {
+                Some(e) => Outcome::exception(e),
                 None => acc.finish(&check.kind, check.mostly),
             });
         }

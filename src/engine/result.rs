@@ -35,6 +35,12 @@ pub struct ResultDetail {
     pub partial_unexpected_list: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial_unexpected_counts: Option<Vec<ValueCount>>,
+    /// Set members the column lacks (the distinct-values expectations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_missing_list: Option<Vec<Value>>,
+    /// Per-part verdicts (the quantile expectation's `success_details`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

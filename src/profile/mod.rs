@@ -141,7 +141,7 @@ pub async fn profile_file(
 ) -> Result<TableProfile, ReadError> {
     let (builder, _) = engine::open(store, entry).await?;
     let schema = builder.schema().clone();
-    let total = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let total = engine::row_count(builder.metadata());
     let whole = settings.sample_rows == 0 || total <= settings.sample_rows;
     let sentinels: HashSet<String> = settings.sentinels.iter().cloned().collect();
     let mut columns: Vec<ColumnStats> = schema

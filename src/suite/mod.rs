@@ -3,7 +3,10 @@
 
 mod compile;
 
-pub use compile::{Bound, Check, CheckKind, CompiledSuite, SetMember, Severity, ValueSet};
+pub use compile::{
+    Bound, Check, CheckKind, CompiledSuite, IgnoreRows, PairRule, Range, SetMember, Severity, Stat,
+    ValueSet,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -24,7 +27,13 @@ pub fn table_of_suite_file(name: &str) -> Option<&str> {
 /// A suite as stored. Field order follows the Python pipeline's files.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Suite {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// GX suite JSON calls it `name` (1.x) or `expectation_suite_name` (0.x).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "name",
+        alias = "expectation_suite_name"
+    )]
     pub validation_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -46,6 +55,8 @@ pub struct Suite {
 /// One expectation as written in a suite.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ExpectationConfig {
+    /// GX 1.x suite JSON calls it `type`.
+    #[serde(alias = "type")]
     pub expectation_type: String,
     #[serde(default)]
     pub kwargs: Map<String, Value>,
@@ -67,5 +78,49 @@ impl Suite {
 
     pub fn to_yaml(&self) -> anyhow::Result<String> {
         Ok(serde_yaml_ng::to_string(self)?)
+    }
+
+    /// The suite as Great Expectations 1.x suite JSON: `name`, `expectations`
+    /// with `type`, `kwargs` and `meta`; our suite-level settings go under `meta`.
+    pub fn to_gx_json(&self, fallback_name: &str) -> serde_json::Value {
+        let expectations: Vec<Value> = self
+            .expectations
+            .iter()
+            .map(|e| {
+                let mut out = Map::new();
+                out.insert("type".into(), Value::String(e.expectation_type.clone()));
+                out.insert("kwargs".into(), Value::Object(e.kwargs.clone()));
+                out.insert("meta".into(), Value::Object(e.meta.clone()));
+                for (k, v) in &e.extra {
+                    out.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                Value::Object(out)
+            })
+            .collect();
+        let mut meta = match self.extra.get("meta") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        meta.insert(
+            "exported_by".into(),
+            Value::String(format!("aims-dq {}", env!("CARGO_PKG_VERSION"))),
+        );
+        if !self.quality_thresholds.is_empty() {
+            meta.insert(
+                "quality_thresholds".into(),
+                Value::Object(self.quality_thresholds.clone()),
+            );
+        }
+        if let Some(t) = self.threshold {
+            meta.insert("threshold".into(), Value::from(t));
+        }
+        if let Some(d) = &self.description {
+            meta.insert("description".into(), Value::String(d.clone()));
+        }
+        serde_json::json!({
+            "name": self.validation_name.clone().unwrap_or_else(|| fallback_name.to_string()),
+            "expectations": expectations,
+            "meta": meta,
+        })
     }
 }
