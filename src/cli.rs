@@ -206,12 +206,14 @@ fn execute(common: Common, command: Command) -> i32 {
         Ok(s) => s,
         Err(e) => {
             crate::logging::init(common.log_format.unwrap_or_default());
-            tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
+            let msg = crate::util::redact_secrets(&format!("{e:#}"));
+            tracing::error!("{msg}");
+            eprintln!("error: {msg}");
             return exit_code_for(&e);
         }
     };
     let human = crate::logging::init(settings.log_format);
+    crate::store::configure(&settings.storage);
     // A panic in a worker is caught per file (the file stays in place); log
     // it as one line in the run's format instead of a raw backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -232,7 +234,7 @@ fn execute(common: Common, command: Command) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e:#}");
+            tracing::error!("{}", crate::util::redact_secrets(&format!("{e:#}")));
             exit_code_for(&e)
         }
     }

@@ -105,6 +105,34 @@ impl Default for Limits {
     }
 }
 
+/// How object stores (S3, Azure, GCS) are reached. Each request is retried
+/// with exponential backoff on 5xx, throttling, timeouts and dropped
+/// connections; a file whose reads still fail is an ERROR left in place
+/// (and retried `retries` times more per run first).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Storage {
+    /// Retries of one request.
+    pub request_retries: usize,
+    /// No retry of a request starts later than this after its first attempt.
+    pub retry_timeout_seconds: f64,
+    /// Longest one request may take.
+    pub timeout_seconds: f64,
+    /// Longest a connection may take to open.
+    pub connect_timeout_seconds: f64,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Self {
+            request_retries: 10,
+            retry_timeout_seconds: 180.0,
+            timeout_seconds: 60.0,
+            connect_timeout_seconds: 10.0,
+        }
+    }
+}
+
 /// The configuration file as written by users. Every key is optional; an
 /// unknown key is an error so that typos do not silently fall back to defaults.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -130,6 +158,7 @@ pub struct FileConfig {
     pub freshness: Option<Freshness>,
     pub profile: Option<ProfileSettings>,
     pub limits: Option<Limits>,
+    pub storage: Option<Storage>,
 }
 
 /// Values given on the command line or in `AIMS_DQ_*` variables.
@@ -173,6 +202,7 @@ pub struct Settings {
     pub freshness: Freshness,
     pub profile: ProfileSettings,
     pub limits: Limits,
+    pub storage: Storage,
 }
 
 /// Strings the real bronze data uses for a missing value.
@@ -261,6 +291,7 @@ impl Settings {
             freshness: file.freshness.unwrap_or_default(),
             profile: file.profile.unwrap_or_default(),
             limits: file.limits.unwrap_or_default(),
+            storage: file.storage.unwrap_or_default(),
         })
     }
 

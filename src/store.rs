@@ -23,8 +23,76 @@ use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 
+use crate::config::Storage;
 use crate::error::config_err;
 use crate::util::redact_url;
+
+/// Request settings for object stores, set once per process from the
+/// configuration (`storage:`); defaults until then.
+static STORAGE: std::sync::OnceLock<Storage> = std::sync::OnceLock::new();
+
+/// Sets how object stores are reached, for every root opened afterwards.
+pub fn configure(storage: &Storage) {
+    let _ = STORAGE.set(storage.clone());
+}
+
+/// Opens an object store root (`s3://`, `az://`, `abfss://`, `gs://`, and
+/// the https forms each cloud documents). Credentials and endpoints come
+/// from the cloud's own environment variables and pod identity.
+fn open_object_store(url: &url::Url) -> Result<(Arc<dyn ObjectStore>, Path), String> {
+    use object_store::client::ClientConfigKey;
+    use object_store::{BackoffConfig, ObjectStoreScheme, RetryConfig};
+    let storage = STORAGE.get().cloned().unwrap_or_default();
+    let retry = RetryConfig {
+        backoff: BackoffConfig::default(),
+        max_retries: storage.request_retries,
+        retry_timeout: Duration::from_secs_f64(storage.retry_timeout_seconds.max(0.0)),
+    };
+    let timeout = format!("{}ms", (storage.timeout_seconds * 1000.0).max(1.0) as u64);
+    let connect = format!(
+        "{}ms",
+        (storage.connect_timeout_seconds * 1000.0).max(1.0) as u64
+    );
+    let (scheme, path) = ObjectStoreScheme::parse(url).map_err(|e| e.to_string())?;
+    let path = Path::parse(path).map_err(|e| e.to_string())?;
+    // The same settings for every cloud: credentials and endpoints from the
+    // cloud's own variables, then our retries and timeouts.
+    macro_rules! build {
+        ($builder:ty, $key:ty) => {
+            Arc::new(
+                <$builder>::from_env()
+                    .with_url(url.as_str())
+                    .with_retry(retry)
+                    .with_config(<$key>::Client(ClientConfigKey::Timeout), timeout)
+                    .with_config(<$key>::Client(ClientConfigKey::ConnectTimeout), connect)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+    }
+    let store: Arc<dyn ObjectStore> = match scheme {
+        ObjectStoreScheme::AmazonS3 => {
+            build!(
+                object_store::aws::AmazonS3Builder,
+                object_store::aws::AmazonS3ConfigKey
+            )
+        }
+        ObjectStoreScheme::MicrosoftAzure => {
+            build!(
+                object_store::azure::MicrosoftAzureBuilder,
+                object_store::azure::AzureConfigKey
+            )
+        }
+        ObjectStoreScheme::GoogleCloudStorage => {
+            build!(
+                object_store::gcp::GoogleCloudStorageBuilder,
+                object_store::gcp::GoogleConfigKey
+            )
+        }
+        _ => return Err("this kind of URL is not a storage root".into()),
+    };
+    Ok((store, path))
+}
 
 /// One object below a root.
 #[derive(Debug, Clone)]
@@ -57,15 +125,14 @@ impl Store {
             let shown = redact_url(root);
             let url = url::Url::parse(root)
                 .map_err(|_| config_err(format!("storage root {shown:?} is not a valid URL")))?;
-            let (store, prefix) =
-                object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| {
-                    config_err(format!(
-                        "storage root {shown}: {}; supported are plain paths and file:// URLs",
-                        redact_url(&e.to_string())
-                    ))
-                })?;
+            let (store, prefix) = open_object_store(&url).map_err(|e| {
+                config_err(format!(
+                    "storage root {shown}: {}; supported are plain paths, file://, s3://, az://, abfss://, gs:// (see the README for credentials)",
+                    redact_url(&e)
+                ))
+            })?;
             return Ok(Store {
-                inner: Arc::from(store),
+                inner: store,
                 prefix,
                 url: shown.trim_end_matches('/').to_string(),
                 local: None,
@@ -385,10 +452,11 @@ impl Store {
     }
 }
 
-/// A lock file next to the object; removed on drop. A lock older than two
-/// minutes is taken to be left by a crashed process.
+/// An exclusive lock on a file next to the object (`flock`): the kernel
+/// releases it when its holder exits, even on `kill -9`, so a crashed run
+/// never blocks the next one.
 struct LocalLock {
-    path: PathBuf,
+    _file: std::fs::File,
 }
 
 impl LocalLock {
@@ -397,42 +465,30 @@ impl LocalLock {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating directory {}", parent.display()))?;
         }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("opening lock file {}", path.display()))?;
         let start = std::time::Instant::now();
         loop {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(_) => return Ok(LocalLock { path }),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let stale = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .map(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(120))
-                        .unwrap_or(false);
-                    if stale {
-                        let _ = std::fs::remove_file(&path);
-                        continue;
-                    }
+            match file.try_lock() {
+                Ok(()) => return Ok(LocalLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {
                     if start.elapsed() > Duration::from_secs(300) {
                         return Err(anyhow!(
-                            "lock {} has been held for 5 minutes; if no other run is active, delete it",
+                            "lock {} has been held by another run for 5 minutes; is a run stuck?",
                             path.display()
                         ));
                     }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                 }
-                Err(e) => {
-                    return Err(anyhow!(e).context(format!("creating lock file {}", path.display())))
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(anyhow!(e).context(format!("locking {}", path.display())))
                 }
             }
         }
-    }
-}
-
-impl Drop for LocalLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -522,5 +578,44 @@ impl AsyncFileReader for StoreReader {
             Ok(Arc::new(meta))
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::Store;
+
+    #[test]
+    fn cloud_root_urls_open_without_network_and_keep_their_prefix() {
+        for (url, prefix) in [
+            ("s3://bucket/some/prefix", "some/prefix"),
+            ("s3a://bucket/prefix", "prefix"),
+            (
+                "abfss://container@acct.dfs.core.windows.net/prefix",
+                "prefix",
+            ),
+            (
+                "abfss://workspace@onelake.dfs.fabric.microsoft.com/item.Lakehouse/Files/prefix",
+                "item.Lakehouse/Files/prefix",
+            ),
+            (
+                "https://acct.blob.core.windows.net/container/prefix",
+                "prefix",
+            ),
+            ("gs://bucket/prefix", "prefix"),
+        ] {
+            let store = Store::open(url, false).unwrap_or_else(|e| panic!("{url}: {e:#}"));
+            assert_eq!(store.prefix.as_ref(), prefix, "{url}");
+            assert_eq!(store.url(), url);
+        }
+    }
+
+    #[test]
+    fn unsupported_urls_are_configuration_errors() {
+        for url in ["ftp://host/path", "memory:///x", "s3://"] {
+            let err = Store::open(url, false).unwrap_err();
+            assert_eq!(crate::error::exit_code_for(&err), 2, "{url}: {err:#}");
+            assert!(err.to_string().contains("storage root"), "{url}: {err:#}");
+        }
     }
 }

@@ -97,6 +97,21 @@ pub fn redact_url(text: &str) -> String {
     url.to_string()
 }
 
+/// Masks credentials in free text (an error message): every URL is shown
+/// through [`redact_url`], and SAS-style `sig=` values anywhere are hidden.
+pub fn redact_secrets(text: &str) -> String {
+    static URL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static SIG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let url = URL.get_or_init(|| {
+        regex::Regex::new(r#"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+"#).expect("static regex")
+    });
+    let sig = SIG.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|code)=[^&\s\x22']+").expect("static regex")
+    });
+    let masked = url.replace_all(text, |c: &regex::Captures| redact_url(&c[0]));
+    sig.replace_all(&masked, "$1=***").into_owned()
+}
+
 /// Reads an ISO 8601 date (`2024-01-31`) or date-time (`2024-01-31T10:00:00`,
 /// a space instead of `T`, fractions, `Z` or `+01:00`) as nanoseconds since the
 /// epoch, UTC for zoned times; says whether it was a bare date.

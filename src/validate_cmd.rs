@@ -71,7 +71,11 @@ pub async fn run(
     {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: {file}: {e}");
+            eprintln!(
+                "error: {}: {}",
+                crate::util::redact_url(file),
+                crate::util::redact_secrets(&e.to_string())
+            );
             return Ok(exit::FAILURE);
         }
     };
@@ -115,6 +119,8 @@ pub async fn run(
                     "file": file,
                     "suite": compiled.name,
                     "rows": validation.rows,
+                    "file_bytes": entry.size,
+                    "bytes_fetched": validation.bytes_fetched,
                     "threshold": verdict.threshold,
                     "threshold_failures": verdict.threshold_failures,
                 },

@@ -11,7 +11,7 @@ use arrow_array::{
     TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema};
-use common::{files_under, statuses, Workspace};
+use common::{files_under, statuses, Run, Workspace};
 use parquet::arrow::ArrowWriter;
 
 fn parquet_bytes(batch: &RecordBatch) -> Vec<u8> {
@@ -307,10 +307,51 @@ fn bad_configuration_is_reported_before_any_work() {
     let mut after = ws.snapshot();
     after.remove(&ws.path("state-file"));
     assert_eq!(after, before, "a failed start changed files");
-    // A cloud root this build cannot reach.
-    let r = ws.run(&["ingest", "--bronze", "s3://bucket/bronze"]);
-    assert_eq!(r.code, 2);
+    // A cloud root whose endpoint does not answer: exit 1 naming the root.
+    ws.write_config("storage:\n  request_retries: 0\n  retry_timeout_seconds: 1\n  connect_timeout_seconds: 1\n");
+    let mut c = ws.command("aims-dq");
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "unused"),
+        ("AWS_SECRET_ACCESS_KEY", "unused"),
+        ("AWS_REGION", "us-east-1"),
+    ] {
+        c.env(k, v);
+    }
+    let r = Run::from(
+        c.args(["ingest", "--bronze", "s3://bucket/bronze"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("s3://bucket/bronze"), "{}", r.stderr);
+    // An Azure root with no account configured: a configuration error.
+    let mut c = ws.command("aims-dq");
+    for k in [
+        "AZURE_STORAGE_USE_EMULATOR",
+        "AZURE_STORAGE_ACCOUNT_NAME",
+        "AZURE_STORAGE_ACCOUNT",
+    ] {
+        c.env_remove(k);
+    }
+    let r = Run::from(
+        c.args(["ingest", "--bronze", "az://container/bronze"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("az://container/bronze"), "{}", r.stderr);
+    // Nothing in bronze moved or changed.
+    for (path, bytes) in before.iter().filter(|(p, _)| p.starts_with(ws.bronze())) {
+        assert_eq!(
+            &std::fs::read(path).unwrap(),
+            bytes,
+            "{} changed",
+            path.display()
+        );
+    }
+    ws.write_config("");
     // Unknown keys in nested sections too.
     ws.write_config("limits:\n  file_timeout: 3\n");
     let r = ws.run(&["ingest"]);

@@ -17,15 +17,9 @@ pub async fn quarantine<T: Serialize>(
     sidecar: &T,
 ) -> anyhow::Result<String> {
     let mut key = entry.key.clone();
-    if let Some(existing) = quarantine.head(&key).await? {
-        // Same bytes (a repeated move after a crash) may be overwritten; anything else is kept.
-        let same = existing.size == entry.size
-            && existing.e_tag.is_some()
-            && existing.e_tag == entry.e_tag;
-        if !same {
-            let stem = key.strip_suffix(".parquet").unwrap_or(&key).to_string();
-            key = format!("{stem}.{run_id}.parquet");
-        }
+    if quarantine.head(&key).await?.is_some() && !earlier_move_of(quarantine, &key, entry).await? {
+        let stem = key.strip_suffix(".parquet").unwrap_or(&key).to_string();
+        key = format!("{stem}.{run_id}.parquet");
     }
     bronze.copy_to(&entry.key, quarantine, &key).await?;
     let sidecar_json = serde_json::to_vec_pretty(sidecar)?;
@@ -35,6 +29,21 @@ pub async fn quarantine<T: Serialize>(
     // Only once the copy and its sidecar are in place does the original go.
     bronze.delete(&entry.key).await?;
     Ok(key)
+}
+
+/// Whether the copy already under `key` is this very file, left by a move
+/// that a crash interrupted: a copy without its sidecar (the source is only
+/// deleted after the sidecar is written), or one whose sidecar names the
+/// same source version. Anything else is a different file and is kept.
+async fn earlier_move_of(quarantine: &Store, key: &str, entry: &Entry) -> anyhow::Result<bool> {
+    let Some(sidecar) = quarantine.get(&format!("{key}.dq.json")).await? else {
+        return Ok(true);
+    };
+    let sidecar: serde_json::Value = serde_json::from_slice(&sidecar).unwrap_or_default();
+    let lineage = &sidecar["lineage"];
+    Ok(entry.e_tag.is_some()
+        && lineage["etag"].as_str() == entry.e_tag.as_deref()
+        && lineage["file_size_bytes"].as_u64() == Some(entry.size))
 }
 
 /// Copies (or moves) a passed file to silver.

@@ -103,6 +103,8 @@ pub struct FileOutcome {
     pub duration: Duration,
     /// Where the file went, when it moved.
     pub moved_to: Option<String>,
+    /// The dq log line could not be written.
+    pub state_error: Option<String>,
 }
 
 impl FileOutcome {
@@ -186,6 +188,29 @@ struct Context {
     run_id: String,
     dry_run: bool,
     host: String,
+    /// The run's dq log segment (none in a dry run).
+    log: Option<LogWriter>,
+}
+
+/// The one writer of the run's dq log segment. A file's line is written
+/// before its file moves and rewritten if the move fails, so that every
+/// moved file has its line whatever point a crash stops the run at.
+struct LogWriter {
+    segment: tokio::sync::Mutex<LogSegment>,
+}
+
+impl LogWriter {
+    /// Records (or replaces) a file's line and rewrites the segment.
+    async fn write(&self, ctx: &Context, out: &FileOutcome) -> Result<(), String> {
+        let record = log_record(ctx, out);
+        let mut segment = self.segment.lock().await;
+        segment.upsert(&record).map_err(|e| format!("{e:#}"))?;
+        ctx.roots
+            .state
+            .write_segment(&segment)
+            .await
+            .map_err(|e| format!("could not write the dq log: {e:#}"))
+    }
 }
 
 /// Runs ingest. Errors only when the run cannot start (listing bronze or
@@ -248,30 +273,29 @@ pub async fn run(
         run_id: run_id.to_string(),
         dry_run: opts.dry_run,
         host: gethostname::gethostname().to_string_lossy().into_owned(),
+        log: (!opts.dry_run).then(|| LogWriter {
+            segment: tokio::sync::Mutex::new(LogSegment::new(
+                run_id,
+                opts.shard.map(|s| s.tag()).as_deref(),
+            )),
+        }),
     });
     let bar = progress.bar("ingest", jobs.len() as u64);
-    let mut segment = LogSegment::new(run_id, opts.shard.map(|s| s.tag()).as_deref());
     let mut results = futures::stream::iter(jobs.into_iter().map(|(entry, suite_key, suite)| {
         let ctx = ctx.clone();
         let fallback = entry.clone();
         let suite_key2 = suite_key.clone();
         async move {
-            match tokio::spawn(process(ctx, entry, suite_key, suite)).await {
+            match tokio::spawn(process(ctx.clone(), entry, suite_key, suite)).await {
                 Ok(outcome) => outcome,
-                Err(e) => FileOutcome {
-                    entry: fallback,
-                    status: Status::Error,
-                    action: Action::None,
-                    suite_key: suite_key2,
-                    validation: None,
-                    verdict: None,
-                    error: Some(format!(
+                Err(e) => {
+                    let mut out = base_outcome(fallback, suite_key2);
+                    out.error = Some(format!(
                         "internal error while validating: {e}; the file was left in place"
-                    )),
-                    problem: Some(Problem::Internal),
-                    duration: Duration::ZERO,
-                    moved_to: None,
-                },
+                    ));
+                    out.problem = Some(Problem::Internal);
+                    finish(&ctx, out).await
+                }
             }
         }
     }))
@@ -280,16 +304,13 @@ pub async fn run(
     while let Some(outcome) = results.next().await {
         bar.inc(1);
         report_outcome(&outcome, opts.dry_run);
+        if let Some(e) = &outcome.state_error {
+            tracing::error!(stage = "ingest", file = %outcome.entry.key, "{e}");
+            summary.state_errors.push(e.clone());
+        }
         if !opts.dry_run {
-            // One writer for state: the log line first, then the watermark.
-            let record = log_record(&ctx, &outcome);
-            if let Err(e) = segment.push(&record) {
-                summary.state_errors.push(format!("{e:#}"));
-            } else if let Err(e) = roots.state.write_segment(&segment).await {
-                let msg = format!("could not write the dq log: {e:#}");
-                tracing::error!(stage = "ingest", "{msg}");
-                summary.state_errors.push(msg);
-            }
+            // Last of a file's writes: its watermark (the log line and the
+            // move came before, in `process`).
             if let Some(mark) = watermark_for(&ctx, &outcome) {
                 if let Err(e) = roots
                     .state
@@ -311,8 +332,11 @@ pub async fn run(
     summary
         .outcomes
         .sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
-    if !segment.is_empty() {
-        summary.log_key = Some(segment.key.clone());
+    if let Some(log) = &ctx.log {
+        let segment = log.segment.lock().await;
+        if !segment.is_empty() {
+            summary.log_key = Some(segment.key.clone());
+        }
     }
     Ok(summary)
 }
@@ -345,6 +369,7 @@ fn base_outcome(entry: Entry, suite_key: Option<String>) -> FileOutcome {
         problem: None,
         duration: Duration::ZERO,
         moved_to: None,
+        state_error: None,
     }
 }
 
@@ -366,13 +391,13 @@ async fn process(
                 crate::suite::suite_file_name(&discover::table_of(&entry.key))
             ));
             out.duration = start.elapsed();
-            return out;
+            return finish(&ctx, out).await;
         }
         Some(Err(e)) => {
             out.error = Some(format!("suite error, file left in place: {e}"));
             out.problem = Some(Problem::Suite);
             out.duration = start.elapsed();
-            return out;
+            return finish(&ctx, out).await;
         }
         Some(Ok(s)) => s,
     };
@@ -394,7 +419,7 @@ async fn process(
                         limits.file_timeout_seconds
                     ));
                     out.duration = start.elapsed();
-                    return out;
+                    return finish(&ctx, out).await;
                 }
             }
         } else {
@@ -436,26 +461,56 @@ async fn process(
         }
     }
     out.duration = start.elapsed();
-    act(&ctx, &mut out).await;
-    out.duration = start.elapsed();
+    plan(&ctx, &mut out);
+    finish(&ctx, out).await
+}
+
+/// Writes the file's log line, then applies its action; a failed action
+/// rewrites the line. Secrets in error texts are masked first.
+async fn finish(ctx: &Context, mut out: FileOutcome) -> FileOutcome {
+    out.error = out.error.map(|e| crate::util::redact_secrets(&e));
+    let Some(log) = &ctx.log else {
+        return out;
+    };
+    if let Err(e) = log.write(ctx, &out).await {
+        // Without its line a move could not be accounted for: leave the file.
+        out.state_error = Some(e);
+        return out;
+    }
+    let planned = (out.status, out.action);
+    apply(ctx, &mut out).await;
+    out.error = out.error.map(|e| crate::util::redact_secrets(&e));
+    if (out.status, out.action) != planned {
+        if let Err(e) = log.write(ctx, &out).await {
+            out.state_error = Some(e);
+        }
+    }
     out
 }
 
-/// Applies the verdict to the file (nothing in a dry run).
-async fn act(ctx: &Context, out: &mut FileOutcome) {
-    let quarantine = out.status == Status::Failed || out.problem == Some(Problem::BadBytes);
+/// Decides what happens to the file, from its verdict.
+fn plan(ctx: &Context, out: &mut FileOutcome) {
+    out.action = match out.status {
+        Status::Passed => match (ctx.settings.on_pass, &ctx.roots.silver) {
+            (OnPass::None, _) | (_, None) => Action::Watermarked,
+            _ => Action::Promoted,
+        },
+        Status::Failed => Action::Quarantined,
+        _ if out.problem == Some(Problem::BadBytes) => Action::Quarantined,
+        _ => Action::None,
+    };
+}
+
+/// Carries out the planned action (never in a dry run); a failure leaves
+/// the file in place as an ERROR.
+async fn apply(ctx: &Context, out: &mut FileOutcome) {
     let roots = &ctx.roots;
-    if out.status == Status::Passed {
-        let promote = match (ctx.settings.on_pass, &roots.silver) {
-            (OnPass::None, _) | (_, None) => None,
-            (mode, Some(silver)) => Some((mode == OnPass::Move, silver)),
-        };
-        out.action = if promote.is_some() {
-            Action::Promoted
-        } else {
-            Action::Watermarked
-        };
-        if let (Some((remove, silver)), false) = (promote, ctx.dry_run) {
+    if ctx.dry_run {
+        return;
+    }
+    if out.action == Action::Promoted {
+        if let Some(silver) = &roots.silver {
+            let remove = ctx.settings.on_pass == OnPass::Move;
             if let Err(e) = actions::promote(&roots.bronze, &out.entry, silver, remove).await {
                 out.status = Status::Error;
                 out.action = Action::None;
@@ -466,11 +521,7 @@ async fn act(ctx: &Context, out: &mut FileOutcome) {
         }
         return;
     }
-    if !quarantine {
-        return;
-    }
-    out.action = Action::Quarantined;
-    if ctx.dry_run {
+    if out.action != Action::Quarantined {
         return;
     }
     let lineage = lineage(ctx, out);

@@ -66,6 +66,8 @@ pub struct LogRecord {
 pub struct LogSegment {
     pub key: String,
     lines: Vec<String>,
+    /// The file each line is about.
+    paths: Vec<String>,
 }
 
 impl LogSegment {
@@ -75,11 +77,21 @@ impl LogSegment {
         LogSegment {
             key: format!("{}/{day}/dq_log_{run_id}{suffix}.jsonl", super::LOGS_DIR),
             lines: Vec::new(),
+            paths: Vec::new(),
         }
     }
 
-    pub fn push(&mut self, record: &LogRecord) -> anyhow::Result<()> {
-        self.lines.push(serde_json::to_string(record)?);
+    /// Adds a file's line, or replaces the line this run already wrote for
+    /// the same file (its outcome changed when the move failed).
+    pub fn upsert(&mut self, record: &LogRecord) -> anyhow::Result<()> {
+        let line = serde_json::to_string(record)?;
+        match self.paths.iter().position(|p| p == &record.path) {
+            Some(i) => self.lines[i] = line,
+            None => {
+                self.lines.push(line);
+                self.paths.push(record.path.clone());
+            }
+        }
         Ok(())
     }
 

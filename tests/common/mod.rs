@@ -96,9 +96,14 @@ impl Workspace {
         };
         let mut c = Command::new(exe);
         c.current_dir(self.dir.path());
-        // Nothing from the caller's environment may steer the run.
+        // Nothing from the caller's environment may steer the run (storage
+        // tests hand the cloud variables back with `with_cloud_env`).
         for (k, _) in std::env::vars() {
-            if k.starts_with("AIMS_DQ_") || k == "JOB_COMPLETION_INDEX" || k == "RUST_LOG" {
+            if k.starts_with("AIMS_DQ_")
+                || k == "JOB_COMPLETION_INDEX"
+                || k == "RUST_LOG"
+                || is_cloud_var(&k)
+            {
                 c.env_remove(k);
             }
         }
@@ -170,6 +175,24 @@ pub fn copy_parquet(from: &Path, to: &Path) -> Vec<String> {
         }
     }
     names
+}
+
+/// Variables that point a process at a cloud store or its credentials.
+pub fn is_cloud_var(name: &str) -> bool {
+    ["AWS_", "AZURE_", "AZURITE_", "GOOGLE_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// Gives a command the test process's cloud variables (endpoints and
+/// credentials of the test servers).
+pub fn with_cloud_env(c: &mut Command) -> &mut Command {
+    for (k, v) in std::env::vars() {
+        if is_cloud_var(&k) {
+            c.env(k, v);
+        }
+    }
+    c
 }
 
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
