@@ -69,6 +69,9 @@ pub struct Common {
     /// Log format on stderr.
     #[arg(long, env = "AIMS_DQ_LOG_FORMAT", value_enum, global = true)]
     pub log_format: Option<LogFormat>,
+    /// Write the stage's Prometheus metrics to this file (node_exporter textfile collector).
+    #[arg(long, env = "AIMS_DQ_METRICS_FILE", global = true)]
+    pub metrics_file: Option<String>,
 }
 
 #[derive(Debug, Parser)]
@@ -185,6 +188,7 @@ fn settings_from(common: &Common) -> anyhow::Result<Settings> {
         sample_rows: common.sample_rows,
         fail_on_quarantine: common.fail_on_quarantine,
         log_format: common.log_format,
+        metrics_file: common.metrics_file.clone(),
     };
     Settings::resolve(file, over)
 }
@@ -370,11 +374,33 @@ async fn run_profile(
             println!("  could not profile {table}: {error}");
         }
     }
-    Ok(if summary.failed() > 0 {
+    let code = if summary.failed() > 0 {
         exit::FAILURE
     } else {
         exit::OK
-    })
+    };
+    let mut m = crate::metrics::Metrics::new("profile", None);
+    m.add(
+        "dq_suites_written_total",
+        "counter",
+        "Suites written in the last run.",
+        &[],
+        summary.written() as f64,
+    );
+    m.add(
+        "dq_tables_unprofiled_total",
+        "counter",
+        "Tables that could not be profiled in the last run.",
+        &[],
+        summary.failed() as f64,
+    );
+    m.add_run(
+        start.elapsed().as_secs_f64(),
+        code == exit::OK,
+        &Default::default(),
+    );
+    m.publish(&settings.metrics, common.dry_run).await;
+    Ok(code)
 }
 
 async fn run_ingest(
@@ -411,7 +437,12 @@ async fn run_ingest(
     if settings.fail_on_quarantine && summary.quarantined() > 0 {
         codes.push(exit::QUARANTINED);
     }
-    Ok(worst(&codes))
+    let code = worst(&codes);
+    let mut m = crate::metrics::ingest(&summary, opts.shard.map(|s| s.tag()));
+    let ok = code != exit::FAILURE && code != exit::CONFIG;
+    m.add_run(start.elapsed().as_secs_f64(), ok, &summary.deliveries);
+    m.publish(&settings.metrics, common.dry_run).await;
+    Ok(code)
 }
 
 fn print_ingest(s: &IngestSummary, dry_run: bool, secs: f64) {
@@ -466,6 +497,7 @@ fn print_ingest(s: &IngestSummary, dry_run: bool, secs: f64) {
 }
 
 async fn run_monitor(common: &Common, settings: &Settings, roots: &Roots) -> anyhow::Result<i32> {
+    let start = Instant::now();
     let out = monitor::run(
         settings,
         roots,
@@ -479,5 +511,8 @@ async fn run_monitor(common: &Common, settings: &Settings, roots: &Roots) -> any
         Some(k) => println!("Report: {}", roots.state.store.display(k)),
         None => println!("Report: not written (dry run)"),
     }
+    let mut m = crate::metrics::monitor(&out.report);
+    m.add_run(start.elapsed().as_secs_f64(), true, &out.deliveries);
+    m.publish(&settings.metrics, common.dry_run).await;
     Ok(exit::OK)
 }

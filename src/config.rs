@@ -133,6 +133,95 @@ impl Default for Storage {
     }
 }
 
+/// Where alerts go. Webhook URLs and the signing secret are credentials:
+/// prefer the environment (`AIMS_DQ_SLACK_WEBHOOK_URL`,
+/// `AIMS_DQ_TEAMS_WEBHOOK_URL`, `AIMS_DQ_WEBHOOK_URL`,
+/// `AIMS_DQ_WEBHOOK_SECRET`, which win over the file); they are never logged.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSettings {
+    #[serde(skip_serializing)]
+    pub slack_webhook_url: Option<String>,
+    #[serde(skip_serializing)]
+    pub teams_webhook_url: Option<String>,
+    /// `adaptive` (Teams Workflows webhook) or `messagecard` (legacy connector).
+    pub teams_format: TeamsFormat,
+    /// A receiver of plain JSON.
+    #[serde(skip_serializing)]
+    pub webhook_url: Option<String>,
+    /// When set, the JSON body's HMAC-SHA256 goes in `X-AIMS-DQ-Signature: sha256=<hex>`.
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<String>,
+    /// An unchanged condition (same kind and subject) is not sent again within this.
+    pub repeat_after_hours: f64,
+    pub timeout_seconds: f64,
+    /// Retries on 429, 5xx, timeouts and connection errors, with doubling backoff.
+    pub retries: u32,
+    pub retry_backoff_seconds: f64,
+}
+
+impl std::fmt::Debug for AlertSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |o: &Option<String>| if o.is_some() { "set" } else { "unset" };
+        f.debug_struct("AlertSettings")
+            .field("slack_webhook_url", &set(&self.slack_webhook_url))
+            .field("teams_webhook_url", &set(&self.teams_webhook_url))
+            .field("webhook_url", &set(&self.webhook_url))
+            .field("webhook_secret", &set(&self.webhook_secret))
+            .field("repeat_after_hours", &self.repeat_after_hours)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            slack_webhook_url: None,
+            teams_webhook_url: None,
+            teams_format: TeamsFormat::Adaptive,
+            webhook_url: None,
+            webhook_secret: None,
+            repeat_after_hours: 24.0,
+            timeout_seconds: 10.0,
+            retries: 3,
+            retry_backoff_seconds: 1.0,
+        }
+    }
+}
+
+impl AlertSettings {
+    /// The environment wins over the file for the URLs and the secret.
+    fn with_env(mut self) -> Self {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        self.slack_webhook_url = env("AIMS_DQ_SLACK_WEBHOOK_URL").or(self.slack_webhook_url);
+        self.teams_webhook_url = env("AIMS_DQ_TEAMS_WEBHOOK_URL").or(self.teams_webhook_url);
+        self.webhook_url = env("AIMS_DQ_WEBHOOK_URL").or(self.webhook_url);
+        self.webhook_secret = env("AIMS_DQ_WEBHOOK_SECRET").or(self.webhook_secret);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TeamsFormat {
+    #[default]
+    Adaptive,
+    Messagecard,
+}
+
+/// Where metrics go: a Pushgateway, and/or a file for node_exporter's
+/// textfile collector.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// e.g. `http://pushgateway:9091` (`AIMS_DQ_PUSHGATEWAY_URL` wins).
+    pub pushgateway_url: Option<String>,
+    /// Written after each stage (`--metrics-file`, `AIMS_DQ_METRICS_FILE` win).
+    pub file: Option<String>,
+    /// The Pushgateway job (default `aims-dq`); one per environment, say.
+    pub job: Option<String>,
+}
+
 /// The configuration file as written by users. Every key is optional; an
 /// unknown key is an error so that typos do not silently fall back to defaults.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -159,6 +248,8 @@ pub struct FileConfig {
     pub profile: Option<ProfileSettings>,
     pub limits: Option<Limits>,
     pub storage: Option<Storage>,
+    pub alerts: Option<AlertSettings>,
+    pub metrics: Option<MetricsSettings>,
 }
 
 /// Values given on the command line or in `AIMS_DQ_*` variables.
@@ -175,6 +266,7 @@ pub struct Overrides {
     pub sample_rows: Option<u64>,
     pub fail_on_quarantine: bool,
     pub log_format: Option<LogFormat>,
+    pub metrics_file: Option<String>,
 }
 
 /// The resolved settings every stage runs with.
@@ -203,6 +295,8 @@ pub struct Settings {
     pub profile: ProfileSettings,
     pub limits: Limits,
     pub storage: Storage,
+    pub alerts: AlertSettings,
+    pub metrics: MetricsSettings,
 }
 
 /// Strings the real bronze data uses for a missing value.
@@ -292,6 +386,14 @@ impl Settings {
             profile: file.profile.unwrap_or_default(),
             limits: file.limits.unwrap_or_default(),
             storage: file.storage.unwrap_or_default(),
+            alerts: file.alerts.unwrap_or_default().with_env(),
+            metrics: {
+                let mut m = file.metrics.unwrap_or_default();
+                let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+                m.pushgateway_url = env("AIMS_DQ_PUSHGATEWAY_URL").or(m.pushgateway_url);
+                m.file = over.metrics_file.clone().or(m.file);
+                m
+            },
         })
     }
 

@@ -8,6 +8,7 @@
 //! writes suites; `sample` makes demo and benchmark data; `cli` is the shell
 //! the binaries share.
 
+pub mod alert;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -17,6 +18,7 @@ pub mod fuzzing;
 pub mod gate;
 pub mod ingest;
 pub mod logging;
+pub mod metrics;
 pub mod monitor;
 pub mod profile;
 pub mod progress;

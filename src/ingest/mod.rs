@@ -148,6 +148,8 @@ pub struct IngestSummary {
     pub log_key: Option<String>,
     /// State writes that failed (the run reports them and exits 1).
     pub state_errors: Vec<String>,
+    /// The run's alert deliveries.
+    pub deliveries: crate::alert::Deliveries,
 }
 
 impl IngestSummary {
@@ -338,7 +340,53 @@ pub async fn run(
             summary.log_key = Some(segment.key.clone());
         }
     }
+    if let Some(alert) = summary_alert(&summary) {
+        summary.deliveries =
+            crate::alert::deliver(&settings.alerts, &roots.state, &[alert], opts.dry_run).await;
+    }
     Ok(summary)
+}
+
+/// One alert per run that quarantined files or could not process some.
+fn summary_alert(summary: &IngestSummary) -> Option<crate::alert::Alert> {
+    let items: Vec<crate::alert::AlertItem> = summary
+        .outcomes
+        .iter()
+        .filter(|o| o.action == Action::Quarantined || o.status == Status::Error)
+        .map(|o| crate::alert::AlertItem {
+            file: o.entry.key.clone(),
+            status: format!("{} ({})", o.status.as_str(), o.action.as_str()),
+            score: o.verdict.as_ref().map(|v| v.score),
+            failed: match (&o.validation, &o.error) {
+                (_, Some(e)) => vec![e.clone()],
+                (Some(v), None) => v
+                    .failures()
+                    .map(|f| match &f.column {
+                        Some(c) => format!("{}({c})", f.expectation_type),
+                        None => f.expectation_type.clone(),
+                    })
+                    .collect(),
+                (None, None) => Vec::new(),
+            },
+        })
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    let errors = summary.count(Status::Error);
+    Some(crate::alert::Alert {
+        kind: "ingest".into(),
+        severity: if errors > 0 { "critical" } else { "warning" }.into(),
+        subject: format!("ingest run {}", summary.run_id),
+        message: format!(
+            "{} of {} files validated were quarantined, {} could not be processed",
+            summary.quarantined(),
+            summary.outcomes.len(),
+            errors
+        ),
+        items,
+        at: crate::util::now_rfc3339(),
+    })
 }
 
 async fn load_suite(roots: &Roots, key: &str) -> Result<Arc<CompiledSuite>, String> {

@@ -3,8 +3,8 @@
 //! trends, freshness and alert payloads — written as
 //! `reports/dq_report_<ts>.json` and printed as a readable summary.
 //!
-//! Outputs built on the report (HTML dashboard, webhook delivery,
-//! Prometheus metrics) plug in after `build` in `run`.
+//! Alerts for stale tables and falling scores are sent from here; the
+//! stage's metrics are published by the caller (`metrics::monitor`).
 
 mod print;
 pub mod report;
@@ -22,6 +22,8 @@ pub struct MonitorOptions {
 
 pub struct MonitorOutcome {
     pub report: Report,
+    /// Freshness and anomaly alerts delivered.
+    pub deliveries: crate::alert::Deliveries,
     /// Where the report was written (None in a dry run).
     pub report_key: Option<String>,
 }
@@ -47,5 +49,19 @@ pub async fn run(
         let name = format!("dq_report_{}.json", now.format("%Y%m%d_%H%M%S"));
         Some(roots.state.write_report(&name, &report).await?)
     };
-    Ok(MonitorOutcome { report, report_key })
+    // Per-file alerts went out with their ingest run; monitor tells of
+    // tables going stale and scores falling.
+    let due: Vec<crate::alert::Alert> = report
+        .alerts
+        .iter()
+        .filter(|a| matches!(a.kind.as_str(), "stale" | "notice" | "score_drop"))
+        .cloned()
+        .collect();
+    let deliveries =
+        crate::alert::deliver(&settings.alerts, &roots.state, &due, opts.dry_run).await;
+    Ok(MonitorOutcome {
+        report,
+        report_key,
+        deliveries,
+    })
 }

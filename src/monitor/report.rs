@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use crate::alert::Alert;
+
 use crate::config::Freshness;
 use crate::discover::table_of;
 use crate::gate::round2;
@@ -122,16 +124,6 @@ pub struct RunLine {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Alert {
-    /// quarantine | error | stale | notice | score_drop
-    pub kind: String,
-    /// critical | warning | info
-    pub severity: String,
-    pub subject: String,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -433,7 +425,7 @@ pub fn build(
         })
         .collect();
 
-    let alerts = alerts(&runs, records, &freshness);
+    let alerts = alerts(&runs, records, &freshness, &crate::util::rfc3339(now));
     Report {
         report_generated_at: rfc3339(now),
         summary,
@@ -453,7 +445,12 @@ pub fn build(
 
 /// Alert payloads: what the latest run quarantined or could not read,
 /// stale tables, and tables whose score dropped.
-fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness]) -> Vec<Alert> {
+fn alerts(
+    runs: &[RunLine],
+    records: &[LogRecord],
+    freshness: &[TableFreshness],
+    now: &str,
+) -> Vec<Alert> {
     let mut out = Vec::new();
     if let Some(last) = runs.iter().max_by(|a, b| a.started.cmp(&b.started)) {
         for r in records.iter().filter(|r| r.run_id == last.run_id) {
@@ -477,6 +474,8 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
                         r.action,
                         reason
                     ),
+                    items: Vec::new(),
+                    at: now.to_string(),
                 }),
                 "ERROR" => out.push(Alert {
                     kind: "error".into(),
@@ -486,6 +485,8 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
                         "{} could not be processed ({}): {}",
                         r.path, r.action, reason
                     ),
+                    items: Vec::new(),
+                    at: now.to_string(),
                 }),
                 _ => {}
             }
@@ -506,6 +507,8 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
                     "{}: no file processed for {:.1} h (last {})",
                     f.table, f.age_hours, f.last_processed
                 ),
+                items: Vec::new(),
+                at: now.to_string(),
             });
         }
     }
@@ -524,6 +527,8 @@ fn alerts(runs: &[RunLine], records: &[LogRecord], freshness: &[TableFreshness])
                     severity: "warning".into(),
                     subject: table.clone(),
                     message: format!("{table}: score fell from {prev:.1} to {last:.1}"),
+                    items: Vec::new(),
+                    at: now.to_string(),
                 });
             }
         }

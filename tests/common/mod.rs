@@ -237,3 +237,107 @@ pub fn statuses(records: &[Value]) -> BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// A real HTTP server on a local port that records what it receives and
+/// answers each request as told (by the order of arrival).
+pub struct Receiver {
+    pub url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+}
+
+/// How the receiver answers one request.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer {
+    Status(u16),
+    /// Waits this long, then answers 200.
+    Slow(std::time::Duration),
+}
+
+impl Receiver {
+    /// Answers from `script` in turn, then 200 for ever.
+    pub fn start(script: Vec<Answer>) -> Receiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = requests.clone();
+        std::thread::spawn(move || {
+            let mut script = script.into_iter();
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let answer = script.next().unwrap_or(Answer::Status(200));
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                    let mut headers = BTreeMap::new();
+                    loop {
+                        let mut h = String::new();
+                        reader.read_line(&mut h).unwrap();
+                        let h = h.trim_end();
+                        if h.is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = h.split_once(':') {
+                            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                        }
+                    }
+                    let len: usize = headers
+                        .get("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0; len];
+                    reader.read_exact(&mut body).unwrap();
+                    log.lock().unwrap().push(Received {
+                        path,
+                        headers,
+                        body,
+                    });
+                    let status = match answer {
+                        Answer::Status(s) => s,
+                        Answer::Slow(d) => {
+                            std::thread::sleep(d);
+                            200
+                        }
+                    };
+                    let mut stream = stream;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    );
+                });
+            }
+        });
+        Receiver { url, requests }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Waits (briefly) until `n` requests arrived.
+    pub fn wait_for(&self, n: usize) -> Vec<Received> {
+        let start = std::time::Instant::now();
+        while self.received().len() < n && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.received()
+    }
+}
