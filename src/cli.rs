@@ -511,6 +511,9 @@ async fn run_monitor(common: &Common, settings: &Settings, roots: &Roots) -> any
         Some(k) => println!("Report: {}", roots.state.store.display(k)),
         None => println!("Report: not written (dry run)"),
     }
+    if let Some(k) = &out.dashboard_key {
+        println!("Dashboard: {}", roots.state.store.display(k));
+    }
     let mut m = crate::metrics::monitor(&out.report);
     m.add_run(start.elapsed().as_secs_f64(), true, &out.deliveries);
     m.publish(&settings.metrics, common.dry_run).await;

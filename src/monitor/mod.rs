@@ -6,6 +6,7 @@
 //! Alerts for stale tables and falling scores are sent from here; the
 //! stage's metrics are published by the caller (`metrics::monitor`).
 
+pub mod dashboard;
 mod print;
 pub mod report;
 
@@ -26,6 +27,8 @@ pub struct MonitorOutcome {
     pub deliveries: crate::alert::Deliveries,
     /// Where the report was written (None in a dry run).
     pub report_key: Option<String>,
+    /// Where the HTML dashboard was written (None in a dry run).
+    pub dashboard_key: Option<String>,
 }
 
 pub async fn run(
@@ -43,11 +46,20 @@ pub async fn run(
     }
     let now = chrono::Utc::now();
     let report = build(&records, &marks, &settings.freshness, now, problems);
-    let report_key = if opts.dry_run {
-        None
+    let (report_key, dashboard_key) = if opts.dry_run {
+        (None, None)
     } else {
-        let name = format!("dq_report_{}.json", now.format("%Y%m%d_%H%M%S"));
-        Some(roots.state.write_report(&name, &report).await?)
+        let stamp = now.format("%Y%m%d_%H%M%S");
+        let report_key = roots
+            .state
+            .write_report(&format!("dq_report_{stamp}.json"), &report)
+            .await?;
+        let html = dashboard::render(&report);
+        let dashboard_key = roots
+            .state
+            .write_dashboard(&format!("dq_dashboard_{stamp}.html"), html)
+            .await?;
+        (Some(report_key), Some(dashboard_key))
     };
     // Per-file alerts went out with their ingest run; monitor tells of
     // tables going stale and scores falling.
@@ -62,6 +74,7 @@ pub async fn run(
     Ok(MonitorOutcome {
         report,
         report_key,
+        dashboard_key,
         deliveries,
     })
 }

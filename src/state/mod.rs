@@ -89,6 +89,13 @@ impl State {
         Ok(key)
     }
 
+    /// Writes the HTML dashboard next to the reports; returns its key.
+    pub async fn write_dashboard(&self, name: &str, html: String) -> anyhow::Result<String> {
+        let key = format!("{REPORTS_DIR}/{name}");
+        self.store.put(&key, bytes::Bytes::from(html)).await?;
+        Ok(key)
+    }
+
     pub async fn write_segment(&self, segment: &LogSegment) -> anyhow::Result<()> {
         self.store.put(&segment.key, segment.to_bytes()).await
     }
