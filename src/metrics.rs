@@ -21,6 +21,7 @@ type StageFamilies = (&'static str, Vec<(&'static str, Family)>);
 /// The stages this process has published (run-all runs three).
 static RAN: std::sync::Mutex<Vec<StageFamilies>> = std::sync::Mutex::new(Vec::new());
 
+#[derive(Clone)]
 struct Family {
     help: &'static str,
     kind: &'static str,
@@ -153,7 +154,10 @@ impl Metrics {
             let all = {
                 let mut ran = RAN.lock().unwrap_or_else(|e| e.into_inner());
                 ran.retain(|(stage, _)| *stage != self.stage);
-                ran.push((self.stage, self.families_clone()));
+                ran.push((
+                    self.stage,
+                    self.families.iter().map(|(k, f)| (*k, f.clone())).collect(),
+                ));
                 let mut merged = Metrics::new(self.stage, self.shard.clone());
                 for (_, families) in ran.iter() {
                     for (name, f) in families {
@@ -180,22 +184,6 @@ impl Metrics {
                 );
             }
         }
-    }
-
-    fn families_clone(&self) -> Vec<(&'static str, Family)> {
-        self.families
-            .iter()
-            .map(|(k, f)| {
-                (
-                    *k,
-                    Family {
-                        help: f.help,
-                        kind: f.kind,
-                        samples: f.samples.clone(),
-                    },
-                )
-            })
-            .collect()
     }
 
     /// The group's URL: job, stage and shard (`all` when not sharded).

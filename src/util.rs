@@ -164,6 +164,18 @@ pub fn date_text(days: i32) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secrets_in_free_text_are_masked() {
+        let t = super::redact_secrets(
+            "PUT https://acct.blob.core.windows.net/c/x?sv=1&sig=SECRETSIG failed; also sig=OTHER and http://u:pw@host/p",
+        );
+        assert!(
+            !t.contains("SECRETSIG") && !t.contains("OTHER") && !t.contains(":pw@"),
+            "{t}"
+        );
+        assert!(t.contains("acct.blob.core.windows.net/c/x"), "{t}");
+    }
+
     use super::*;
 
     #[test]

@@ -78,6 +78,7 @@ fn an_ingest_summary_reaches_slack_teams_and_a_signed_json_receiver() {
     );
     assert_eq!(card["content"]["type"], "AdaptiveCard");
     assert_eq!(card["content"]["body"][2]["type"], "FactSet");
+    assert!(card["content"]["body"][2]["facts"][0]["title"].is_string());
 
     let hook = by("/hook");
     let doc = hook.json();
@@ -133,6 +134,7 @@ fn legacy_teams_connectors_get_a_message_card() {
     assert_eq!(card["@type"], "MessageCard");
     assert_eq!(card["themeColor"], "D7263D");
     assert_eq!(card["sections"][0]["facts"].as_array().unwrap().len(), 7);
+    assert!(card["sections"][0]["facts"][0]["name"].is_string());
 }
 
 #[test]

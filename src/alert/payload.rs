@@ -34,6 +34,15 @@ fn item_line(i: &super::AlertItem) -> String {
     format!("{} {}{}{}", i.file, i.status, score, failed)
 }
 
+/// The listed files as Teams facts; the two card formats name the key differently.
+fn facts(a: &Alert, key: &str) -> Vec<Value> {
+    a.items
+        .iter()
+        .take(CHAT_ITEMS)
+        .map(|i| json!({key: i.file, "value": item_line(i)}))
+        .collect()
+}
+
 pub fn body(channel: Channel, a: &Alert) -> Value {
     match channel {
         Channel::Slack => {
@@ -61,12 +70,7 @@ pub fn body(channel: Channel, a: &Alert) -> Value {
             json!({"text": format!("{}: {}", title(a), a.message), "blocks": blocks})
         }
         Channel::TeamsAdaptive => {
-            let facts: Vec<Value> = a
-                .items
-                .iter()
-                .take(CHAT_ITEMS)
-                .map(|i| json!({"title": i.file, "value": item_line(i)}))
-                .collect();
+            let facts = facts(a, "title");
             let style = match a.severity.as_str() {
                 "critical" => "attention",
                 "warning" => "warning",
@@ -95,12 +99,7 @@ pub fn body(channel: Channel, a: &Alert) -> Value {
             })
         }
         Channel::TeamsMessageCard => {
-            let facts: Vec<Value> = a
-                .items
-                .iter()
-                .take(CHAT_ITEMS)
-                .map(|i| json!({"name": i.file, "value": item_line(i)}))
-                .collect();
+            let facts = facts(a, "name");
             json!({
                 "@type": "MessageCard",
                 "@context": "https://schema.org/extensions",
