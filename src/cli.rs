@@ -72,6 +72,9 @@ pub struct Common {
     /// Write the stage's Prometheus metrics to this file (node_exporter textfile collector).
     #[arg(long, env = "AIMS_DQ_METRICS_FILE", global = true)]
     pub metrics_file: Option<String>,
+    /// Write the stage's outcome as JSON to this file (e.g. /airflow/xcom/return.json).
+    #[arg(long, env = "AIMS_DQ_SUMMARY_FILE", global = true)]
+    pub summary_file: Option<String>,
 }
 
 #[derive(Debug, Parser)]
@@ -155,10 +158,23 @@ pub struct StageCli {
     pub common: Common,
 }
 
-/// Entry point of `aims-dq`.
+/// Entry point of `aims-dq`. Called as `dq-profile`, `dq-ingest` or
+/// `dq-monitor` (a link to it, as in the container image), it is that stage.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
-    execute(cli.common, cli.command)
+    let called = std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    match called.as_str() {
+        "dq-profile" => stage_main(Command::Profile, "dq-profile"),
+        "dq-ingest" => stage_main(Command::Ingest, "dq-ingest"),
+        "dq-monitor" => stage_main(Command::Monitor, "dq-monitor"),
+        _ => {
+            let cli = Cli::parse();
+            execute(cli.common, cli.command)
+        }
+    }
 }
 
 /// Entry point of `dq-profile`, `dq-ingest`, `dq-monitor`.
@@ -400,6 +416,16 @@ async fn run_profile(
         &Default::default(),
     );
     m.publish(&settings.metrics, common.dry_run).await;
+    crate::summary::write(
+        common.summary_file.as_deref(),
+        "profile",
+        crate::summary::profile(
+            &summary.outcomes,
+            summary.written(),
+            summary.existing(),
+            code,
+        ),
+    );
     Ok(code)
 }
 
@@ -438,10 +464,16 @@ async fn run_ingest(
         codes.push(exit::QUARANTINED);
     }
     let code = worst(&codes);
-    let mut m = crate::metrics::ingest(&summary, opts.shard.map(|s| s.tag()));
+    let shard = opts.shard.map(|s| s.tag());
+    let mut m = crate::metrics::ingest(&summary, shard.clone());
     let ok = code != exit::FAILURE && code != exit::CONFIG;
     m.add_run(start.elapsed().as_secs_f64(), ok, &summary.deliveries);
     m.publish(&settings.metrics, common.dry_run).await;
+    crate::summary::write(
+        common.summary_file.as_deref(),
+        "ingest",
+        crate::summary::ingest(&summary, shard, common.dry_run, code),
+    );
     Ok(code)
 }
 
@@ -507,15 +539,33 @@ async fn run_monitor(common: &Common, settings: &Settings, roots: &Roots) -> any
     )
     .await?;
     print!("{}", monitor::print_summary(&out.report));
-    match &out.report_key {
-        Some(k) => println!("Report: {}", roots.state.store.display(k)),
+    let report = out
+        .report_key
+        .as_ref()
+        .map(|k| roots.state.store.display(k));
+    let dashboard = out
+        .dashboard_key
+        .as_ref()
+        .map(|k| roots.state.store.display(k));
+    match &report {
+        Some(k) => println!("Report: {k}"),
         None => println!("Report: not written (dry run)"),
     }
-    if let Some(k) = &out.dashboard_key {
-        println!("Dashboard: {}", roots.state.store.display(k));
+    if let Some(k) = &dashboard {
+        println!("Dashboard: {k}");
     }
     let mut m = crate::metrics::monitor(&out.report);
     m.add_run(start.elapsed().as_secs_f64(), true, &out.deliveries);
     m.publish(&settings.metrics, common.dry_run).await;
+    crate::summary::write(
+        common.summary_file.as_deref(),
+        "monitor",
+        crate::summary::monitor(
+            &out.report,
+            report.as_deref(),
+            dashboard.as_deref(),
+            exit::OK,
+        ),
+    );
     Ok(exit::OK)
 }

@@ -27,5 +27,6 @@ pub mod sample;
 pub mod state;
 pub mod store;
 pub mod suite;
+pub mod summary;
 pub mod util;
 pub mod validate_cmd;

@@ -171,7 +171,7 @@ impl Metrics {
                 }
                 merged.encode()
             };
-            if let Err(e) = write_file(path, &all) {
+            if let Err(e) = crate::util::write_local_atomic(path, &all) {
                 tracing::warn!("could not write metrics to {path}: {e}");
             }
         }
@@ -219,12 +219,6 @@ impl Metrics {
 }
 
 /// Written beside and renamed into place, so the collector never reads half a file.
-fn write_file(path: &str, text: &str) -> std::io::Result<()> {
-    let tmp = format!("{path}.tmp.{}", std::process::id());
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
-}
-
 /// Ingest: files by status, failed expectations by severity and type, rows
 /// and bytes validated.
 pub fn ingest(summary: &IngestSummary, shard: Option<String>) -> Metrics {

@@ -492,7 +492,9 @@ impl LocalLock {
     }
 }
 
-/// Parquet access to one stored object by ranged reads.
+/// Parquet access to one stored object by ranged reads. Clones share the
+/// count of bytes fetched (parts of a file read in parallel).
+#[derive(Clone)]
 pub struct StoreReader {
     store: Arc<dyn ObjectStore>,
     path: Path,

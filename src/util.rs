@@ -4,6 +4,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// Writes a local file whole or not at all (a reader never sees half of it).
+pub fn write_local_atomic(path: &str, text: &str) -> std::io::Result<()> {
+    let tmp = format!("{path}.tmp.{}", std::process::id());
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// UTC now as RFC 3339 with microseconds.
 pub fn now_rfc3339() -> String {
     rfc3339(Utc::now())

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use aims_dq::store::Store;
 use serde_json::Value;
 
-use common::{files_under, Run, Workspace};
+use common::{Run, Workspace};
 
 /// One place to put roots: a URL prefix on a server, or local folders.
 #[derive(Clone)]
@@ -149,24 +149,7 @@ fn upload_sample(site: &Site, tables: &[&str]) -> Vec<String> {
 }
 
 fn upload(site: &Site, local: &std::path::Path, root: &str) -> Vec<String> {
-    let store = site.store(root);
-    let mut keys = Vec::new();
-    rt().block_on(async {
-        for f in files_under(local) {
-            let key = f
-                .strip_prefix(local)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            store
-                .put(&key, std::fs::read(&f).unwrap().into())
-                .await
-                .unwrap();
-            keys.push(key);
-        }
-    });
-    keys.sort();
-    keys
+    common::upload_dir(local, &site.roots[root])
 }
 
 /// Everything a check needs to know about a site's state, read through the store.

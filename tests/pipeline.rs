@@ -656,3 +656,34 @@ fn shards_split_the_files_without_overlap() {
         .iter()
         .any(|p| p.to_string_lossy().contains("_s1of2")));
 }
+
+#[test]
+fn sample_of_some_tables_writes_only_their_files_and_deliveries() {
+    let ws = Workspace::new();
+    let out = ws.path("some");
+    let r = ws.run(&[
+        "sample",
+        "--out",
+        out.to_str().unwrap(),
+        "--table",
+        "aims_assets",
+        "--table",
+        "aims_links",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("2 tables, 4 files"), "{}", r.stdout);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "aims_assets.parquet",
+            "aims_assets_20260102.parquet",
+            "aims_links.parquet",
+            "aims_links_20260103.parquet"
+        ]
+    );
+}

@@ -213,14 +213,17 @@ pub fn generate_tables(
             "no sample table named {unknown}; the names are those of the AIMS bronze tables, e.g. aims_assets"
         )));
     }
-    let mut summary = SampleSummary {
-        tables: tables.len(),
-        ..Default::default()
-    };
-    for t in tables
+    // Deliveries too are only of the tables asked for.
+    let selected: Vec<TableShape> = tables
         .iter()
         .filter(|t| only.is_empty() || only.contains(&t.name))
-    {
+        .cloned()
+        .collect();
+    let mut summary = SampleSummary {
+        tables: selected.len(),
+        ..Default::default()
+    };
+    for t in &selected {
         let rows = rows_for(t, scale);
         let path = out.join(format!("{}.parquet", t.name));
         write_table(&path, t, rows, &Defect::None)?;
@@ -228,7 +231,7 @@ pub fn generate_tables(
         summary.files.push(path);
     }
     if deliveries {
-        later_deliveries(out, &tables, scale, &mut summary)?;
+        later_deliveries(out, &selected, scale, &mut summary)?;
     }
     Ok(summary)
 }
@@ -300,9 +303,11 @@ fn later_deliveries(
         summary.files.push(path);
     }
     // Bytes that are not parquet at all, and a parquet file cut short.
-    let csv = out.join("aims_organisations_20260105.parquet");
-    std::fs::write(&csv, "ID,NAME\n1,Not a parquet file\n")?;
-    summary.files.push(csv);
+    if let Some(t) = find(tables, "aims_organisations") {
+        let csv = out.join(format!("{}_20260105.parquet", t.name));
+        std::fs::write(&csv, "ID,NAME\n1,Not a parquet file\n")?;
+        summary.files.push(csv);
+    }
     if let Some(t) = find(tables, "aims_routes") {
         let whole = out.join(format!("{}.parquet", t.name));
         let bytes = std::fs::read(&whole)?;

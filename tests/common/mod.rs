@@ -195,6 +195,32 @@ pub fn with_cloud_env(c: &mut Command) -> &mut Command {
     c
 }
 
+/// Puts every file under `local` into the store at `root` (a URL); returns the keys.
+pub fn upload_dir(local: &Path, root: &str) -> Vec<String> {
+    let store = aims_dq::store::Store::open(root, true).expect("open store");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut keys = Vec::new();
+    rt.block_on(async {
+        for f in files_under(local) {
+            let key = f
+                .strip_prefix(local)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            store
+                .put(&key, std::fs::read(&f).unwrap().into())
+                .await
+                .unwrap();
+            keys.push(key);
+        }
+    });
+    keys.sort();
+    keys
+}
+
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else {
