@@ -87,9 +87,14 @@ pub struct Limits {
     /// Longest a file may take to validate (0 = no limit). A file that hits
     /// it is logged as ERROR and left in place.
     pub file_timeout_seconds: f64,
-    /// Distinct values a uniqueness check may hold in memory (about 60
-    /// bytes each plus the value). Past it the check fails with a message.
+    /// Distinct values a uniqueness or distinct-value check may count
+    /// (0 = no limit; uniqueness memory is bounded by `unique_memory_mb`).
+    /// Past it the check fails with a message.
     pub unique_max_values: u64,
+    /// Memory (MiB) a uniqueness check's values may take. A larger file is
+    /// checked in several passes over the check's columns, each holding one
+    /// hash partition of the values: exact, and bounded.
+    pub unique_memory_mb: u64,
     /// Longest single value (bytes) a check examines. A longer value makes
     /// the check fail with a message naming the row.
     pub max_value_bytes: u64,
@@ -99,7 +104,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             file_timeout_seconds: 3600.0,
-            unique_max_values: 50_000_000,
+            unique_max_values: 0,
+            unique_memory_mb: 128,
             max_value_bytes: 64 * 1024 * 1024,
         }
     }

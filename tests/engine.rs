@@ -491,3 +491,331 @@ async fn a_file_that_vanished_is_a_storage_error_not_bad_bytes() {
     let err = engine::validate(&f.store, &bad, &suite).await.unwrap_err();
     assert_eq!(err.kind, engine::ReadErrorKind::Corrupt, "{}", err.message);
 }
+
+/// Writes `t.parquet` with row groups of `group_rows`.
+fn fixture_groups(columns: Vec<(&str, ArrayRef)>, group_rows: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
+    Fixture { _dir: dir, store }
+}
+
+/// Equal as JSON, floats within a relative 1e-12.
+fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Number(x), Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                "{at}: {x} vs {y}"
+            );
+        }
+        (Array(x), Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}: {a} vs {b}");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                same(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Object(x), Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{at}"
+            );
+            for (k, v) in x {
+                same(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+/// A file large enough to be scanned in parts on several threads gives the
+/// same results as one scan of the same rows, for every kind of check, with
+/// duplicates, order breaks and partial lists across the parts' seams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_scanned_in_parallel_parts_gives_the_results_of_one_scan() {
+    let n: usize = 1_200_000;
+    // Row groups of 300,000: parts begin at row 600,000 (two parts) or at
+    // 600,000 and 900,000 (three or more).
+    let seams = [600_000usize, 900_000];
+    let mut id: Vec<i64> = (0..n as i64).collect();
+    id[599_999] = 42; // a duplicate of row 42 in the first part …
+    id[600_000] = 7; // … and of row 7 across a seam
+    id[900_001] = 7;
+    let mut ord: Vec<i64> = (0..n as i64).map(|i| i * 2).collect();
+    for s in seams {
+        ord[s] = 5; // out of order at each seam
+    }
+    ord[1_000] = 1; // and inside the first part
+    let s: Vec<Option<String>> = (0..n)
+        .map(|i| match i % 97 {
+            0 => None,
+            1 if i > 1_100_000 => Some("zz".to_string()),
+            _ => Some(["a", "b", "c", "d", "e"][i % 5].to_string()),
+        })
+        .collect();
+    let f: Vec<Option<f64>> = (0..n)
+        .map(|i| match i % 101 {
+            0 => None,
+            1 => Some(f64::NAN),
+            _ => Some((i % 1000) as f64 * 0.25 - 3.0),
+        })
+        .collect();
+    let a: Vec<i64> = (0..n as i64).map(|i| i % 50).collect();
+    let b: Vec<i64> = (0..n as i64).map(|i| (i + 7) % 50).collect();
+    let columns = |_: ()| -> Vec<(&str, ArrayRef)> {
+        vec![
+            ("id", Arc::new(Int64Array::from(id.clone())) as ArrayRef),
+            ("ord", Arc::new(Int64Array::from(ord.clone()))),
+            ("s", Arc::new(StringArray::from(s.clone()))),
+            ("f", Arc::new(Float64Array::from(f.clone()))),
+            ("a", Arc::new(Int64Array::from(a.clone()))),
+            ("b", Arc::new(Int64Array::from(b.clone()))),
+        ]
+    };
+    let whole = fixture_groups(columns(()), n);
+    let split = fixture_groups(columns(()), 300_000);
+    let suite = [
+        one("expect_column_values_to_be_unique", "{column: id}"),
+        one("expect_compound_columns_to_be_unique", "{column_list: [id, s]}"),
+        one("expect_column_values_to_be_increasing", "{column: ord}"),
+        one("expect_column_values_to_be_increasing", "{column: ord, strictly: true}"),
+        one("expect_column_values_to_be_in_set", "{column: s, value_set: [a, b, c, d, e]}"),
+        one("expect_column_values_to_not_be_null", "{column: f}"),
+        one("expect_column_values_to_be_between", "{column: f, min_value: -2, max_value: 200}"),
+        one("expect_column_values_to_match_regex", "{column: s, regex: '^[a-e]$'}"),
+        one("expect_column_value_lengths_to_equal", "{column: s, value: 1}"),
+        one("expect_column_mean_to_be_between", "{column: f, min_value: 0}"),
+        one("expect_column_stdev_to_be_between", "{column: f, min_value: 0}"),
+        one("expect_column_median_to_be_between", "{column: f, min_value: 0}"),
+        one("expect_column_sum_to_be_between", "{column: id, min_value: 0}"),
+        one("expect_column_min_to_be_between", "{column: ord, min_value: 0}"),
+        one("expect_column_max_to_be_between", "{column: s, max_value: zz}"),
+        one(
+            "expect_column_quantile_values_to_be_between",
+            "{column: f, quantile_ranges: {quantiles: [0.1, 0.5, 0.9], value_ranges: [[null, null], [null, null], [null, null]]}}",
+        ),
+        one("expect_column_distinct_values_to_be_in_set", "{column: s, value_set: [a, b, c, d, e]}"),
+        one("expect_column_unique_value_count_to_be_between", "{column: s, min_value: 1}"),
+        one("expect_column_proportion_of_unique_values_to_be_between", "{column: a, min_value: 0}"),
+        one("expect_column_values_to_be_of_type", "{column: s, type_: str}"),
+        one("expect_column_pair_values_a_to_be_greater_than_b", "{column_A: a, column_B: b}"),
+    ]
+    .concat();
+    let one_scan = run(&whole, &suite).await;
+    let in_parts = run(&split, &suite).await;
+    assert_eq!(one_scan.len(), in_parts.len());
+    for (x, y) in one_scan.iter().zip(&in_parts) {
+        let (x, y) = (
+            serde_json::to_value(x).unwrap(),
+            serde_json::to_value(y).unwrap(),
+        );
+        same(&x, &y, x["expectation_type"].as_str().unwrap());
+    }
+    // The seams really were crossed: duplicates and order breaks from both sides.
+    let unique = serde_json::to_value(&in_parts[0]).unwrap();
+    assert_eq!(unique["result"]["unexpected_count"], 5, "{unique}");
+    let ordered = serde_json::to_value(&in_parts[2]).unwrap();
+    assert_eq!(ordered["result"]["unexpected_count"], 3, "{ordered}");
+}
+
+/// Not-null and integer ranges that the row groups' statistics settle read
+/// only the footer; without statistics, or when a range could fail, the
+/// pages are decoded, with the same results.
+#[tokio::test]
+async fn statistics_settle_what_they_can_without_decoding_a_page() {
+    let n = 200_000usize;
+    let columns = || -> Vec<(&str, ArrayRef)> {
+        vec![
+            (
+                "id",
+                Arc::new(Int64Array::from((0..n as i64).collect::<Vec<_>>())) as ArrayRef,
+            ),
+            (
+                "k",
+                Arc::new(Int64Array::from(
+                    (0..n)
+                        .map(|i| (i % 10 != 0).then_some((i % 7) as i64))
+                        .collect::<Vec<_>>(),
+                )),
+            ),
+            (
+                "x",
+                Arc::new(Float64Array::from(
+                    (0..n).map(|i| i as f64).collect::<Vec<_>>(),
+                )),
+            ),
+        ]
+    };
+    let write = |stats: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = RecordBatch::try_from_iter(columns()).unwrap();
+        let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
+        let level = if stats {
+            parquet::file::properties::EnabledStatistics::Chunk
+        } else {
+            parquet::file::properties::EnabledStatistics::None
+        };
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_statistics_enabled(level)
+            .set_max_row_group_row_count(Some(50_000))
+            .build();
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
+        Fixture { _dir: dir, store }
+    };
+    let settled = [
+        one("expect_column_values_to_not_be_null", "{column: id}"),
+        one(
+            "expect_column_values_to_be_between",
+            "{column: id, min_value: 0, max_value: 200000}",
+        ),
+        one(
+            "expect_column_values_to_be_between",
+            "{column: k, min_value: 0, max_value: 6}",
+        ),
+    ]
+    .concat();
+    let validate = |f: &Fixture, expectations: &str| {
+        let yaml = format!("expectations:\n{expectations}");
+        let suite = CompiledSuite::load(&yaml, "test_validation.yml").unwrap();
+        let store = f.store.clone();
+        async move {
+            let entry = store.head("t.parquet").await.unwrap().unwrap();
+            engine::validate(&store, &entry, &suite).await.unwrap()
+        }
+    };
+    let with = write(true);
+    let without = write(false);
+    let a = validate(&with, &settled).await;
+    let b = validate(&without, &settled).await;
+    // The footer read (the last 64 KiB, one request) and nothing else.
+    let size = with.store.head("t.parquet").await.unwrap().unwrap().size;
+    assert!(
+        a.bytes_fetched <= 65_536 && a.bytes_fetched * 10 < size,
+        "{} of {size} bytes fetched with statistics",
+        a.bytes_fetched
+    );
+    assert!(
+        b.bytes_fetched * 2 > size,
+        "without statistics the pages are read"
+    );
+    for (x, y) in a.results.iter().zip(&b.results) {
+        assert_eq!(
+            serde_json::to_value(x).unwrap(),
+            serde_json::to_value(y).unwrap()
+        );
+        assert!(x.success);
+    }
+    assert_eq!(a.results[2].result.missing_count, Some(20_000));
+
+    // Not settled: a range that some rows break, not-null on a column with
+    // nulls, and floats (a NaN is missing for GX): decoded, the same verdicts.
+    let open = [
+        one(
+            "expect_column_values_to_be_between",
+            "{column: id, min_value: 10}",
+        ),
+        one("expect_column_values_to_not_be_null", "{column: k}"),
+        one("expect_column_values_to_not_be_null", "{column: x}"),
+    ]
+    .concat();
+    let a = validate(&with, &open).await;
+    let b = validate(&without, &open).await;
+    assert!(
+        a.bytes_fetched * 2 > size,
+        "undecided checks decode the pages"
+    );
+    for (x, y) in a.results.iter().zip(&b.results) {
+        assert_eq!(
+            serde_json::to_value(x).unwrap(),
+            serde_json::to_value(y).unwrap()
+        );
+    }
+    assert_eq!(a.results[0].result.unexpected_count, Some(10));
+    assert_eq!(a.results[1].result.unexpected_count, Some(20_000));
+}
+
+/// A uniqueness check over a budget of memory runs in passes, one hash
+/// partition of the values each: the same counts and partial list as one
+/// pass holding every value.
+#[tokio::test]
+async fn uniqueness_in_hash_partitions_matches_one_pass() {
+    let n = 200_000usize;
+    let id: Vec<Option<i64>> = (0..n)
+        .map(|i| match i {
+            _ if i % 1000 == 0 => None,
+            _ if i % 777 == 0 => Some(5),
+            _ if i % 501 == 0 => Some((i / 10_000) as i64 * 3),
+            _ => Some(i as i64),
+        })
+        .collect();
+    let name: Vec<Option<String>> = (0..n)
+        .map(|i| (i % 3 != 0).then(|| format!("n{}", i % 90_000)))
+        .collect();
+    let f = fixture_groups(
+        vec![
+            ("id", Arc::new(Int64Array::from(id)) as ArrayRef),
+            ("name", Arc::new(StringArray::from(name))),
+        ],
+        50_000,
+    );
+    let yaml = format!(
+        "expectations:\n{}{}{}",
+        one("expect_column_values_to_be_unique", "{column: id}"),
+        one("expect_column_values_to_be_unique", "{column: name}"),
+        one(
+            "expect_compound_columns_to_be_unique",
+            "{column_list: [id, name], ignore_row_if: any_value_is_missing}"
+        ),
+    );
+    let suite = CompiledSuite::load(&yaml, "test_validation.yml").unwrap();
+    let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    let one_pass = engine::validate(&f.store, &entry, &suite).await.unwrap();
+    let tight = aims_dq::config::Limits {
+        unique_memory_mb: 1, // 200,000 rows × 96 bytes: 19 partitions
+        ..Default::default()
+    };
+    let passes = engine::validate_with(&f.store, &entry, &suite, &tight)
+        .await
+        .unwrap();
+    assert!(
+        passes.bytes_fetched > 10 * one_pass.bytes_fetched,
+        "the partitions re-read the columns: {} vs {} bytes",
+        passes.bytes_fetched,
+        one_pass.bytes_fetched
+    );
+    for (x, y) in one_pass.results.iter().zip(&passes.results) {
+        assert_eq!(
+            serde_json::to_value(x).unwrap(),
+            serde_json::to_value(y).unwrap()
+        );
+    }
+    assert!(!one_pass.results[0].success && !one_pass.results[1].success);
+    assert!(one_pass.results[0].result.unexpected_count > Some(200));
+    // A limit on distinct values still applies across partitions.
+    let few = aims_dq::config::Limits {
+        unique_memory_mb: 1,
+        unique_max_values: 1_000,
+        ..Default::default()
+    };
+    let r = engine::validate_with(&f.store, &entry, &suite, &few)
+        .await
+        .unwrap();
+    let e = r.results[0].exception_info.as_ref().expect("limit reached");
+    assert!(
+        e.exception_message.contains("limits.unique_max_values"),
+        "{e:?}"
+    );
+}

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use super::checks::{in_range, key_of, set_contains, type_name, Key, Outcome, PARTIAL_LIMIT};
+use super::checks::{
+    in_range, key_of, set_contains, too_many_values, type_name, Key, Outcome, PARTIAL_LIMIT,
+};
 use super::column::{Cell, Col};
 use super::result::ResultDetail;
 use crate::suite::{CheckKind, Range, SetMember, Stat, ValueSet};
@@ -169,6 +171,55 @@ impl StatsAcc {
         }
     }
 
+    /// Takes in the rows `other` saw, which come after this one's.
+    pub fn merge(&mut self, other: StatsAcc) {
+        if self.error.is_some() {
+            return;
+        }
+        if other.error.is_some() {
+            self.error = other.error;
+            return;
+        }
+        if let Some(m) = other.min {
+            if self.min.as_ref().is_none_or(|x| m.cmp(x) == Ordering::Less) {
+                self.min = Some(m);
+            }
+        }
+        if let Some(m) = other.max {
+            if self
+                .max
+                .as_ref()
+                .is_none_or(|x| m.cmp(x) == Ordering::Greater)
+            {
+                self.max = Some(m);
+            }
+        }
+        self.int_sum = match (self.int_sum, other.int_sum) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        // Neumaier for the sums, Chan et al. for mean and squared deviations.
+        let t = self.sum + other.sum;
+        self.compensation += other.compensation
+            + if self.sum.abs() >= other.sum.abs() {
+                (self.sum - t) + other.sum
+            } else {
+                (other.sum - t) + self.sum
+            };
+        self.sum = t;
+        let n = self.count + other.count;
+        if n > 0 {
+            let delta = other.mean - self.mean;
+            let (na, nb) = (self.count as f64, other.count as f64);
+            self.mean += delta * nb / n as f64;
+            self.m2 += other.m2 + delta * delta * na * nb / n as f64;
+        }
+        self.count = n;
+        if let (Some(v), Some(w)) = (&mut self.values, other.values) {
+            v.extend(w);
+        }
+    }
+
     pub fn finish(self, kind: &CheckKind) -> Outcome {
         if let Some(e) = self.error {
             return Outcome::exception(e);
@@ -282,6 +333,24 @@ impl DistinctAcc {
         }
     }
 
+    /// Takes in the rows `other` saw, which come after this one's.
+    pub fn merge(&mut self, other: DistinctAcc) {
+        if self.error.is_some() {
+            return;
+        }
+        if other.error.is_some() {
+            self.error = other.error;
+            self.seen = HashSet::new();
+            return;
+        }
+        self.nonnull += other.nonnull;
+        self.seen.extend(other.seen);
+        if self.max_values > 0 && self.seen.len() as u64 > self.max_values {
+            self.error = Some(too_many_values(self.max_values, None));
+            self.seen = HashSet::new();
+        }
+    }
+
     pub fn update(&mut self, col: &Col, row_offset: u64) {
         if self.error.is_some() {
             return;
@@ -293,10 +362,9 @@ impl DistinctAcc {
             self.nonnull += 1;
             self.seen.insert(key);
             if self.max_values > 0 && self.seen.len() as u64 > self.max_values {
-                self.error = Some(format!(
-                    "stopped after {} distinct values (limits.unique_max_values) at row {}; raise the limit to check this column",
+                self.error = Some(too_many_values(
                     self.max_values,
-                    row_offset + i as u64
+                    Some(row_offset + i as u64),
                 ));
                 self.seen = HashSet::new();
                 return;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
+use arrow_array::Array;
 use arrow_schema::DataType;
 
 pub use super::aggregates::{DistinctAcc, StatsAcc};
@@ -18,6 +19,9 @@ use crate::suite::{Bound, Check, CheckKind, IgnoreRows, PairRule};
 
 /// GX keeps the first 20 unexpected values in row order.
 pub const PARTIAL_LIMIT: usize = 20;
+
+/// Distinct values a distinct-value check counts when no limit is set.
+const DISTINCT_DEFAULT_MAX: u64 = 50_000_000;
 
 pub(super) const NANOS_PER_DAY: i64 = 86_400_000_000_000;
 
@@ -40,6 +44,7 @@ impl Accumulator {
                 max_values: limits.unique_max_values,
                 max_value_bytes: limits.max_value_bytes,
                 names: check.columns.clone(),
+                ints: (types.len() == 1 && is_int_type(&types[0])).then(Vec::new),
                 ..Default::default()
             }),
             CheckKind::Pair { .. } => Accumulator::Pair(PairAcc::default()),
@@ -58,7 +63,12 @@ impl Accumulator {
             | CheckKind::DistinctEqualSet(_)
             | CheckKind::UniqueValueCount(_)
             | CheckKind::ProportionUnique(_) => {
-                Accumulator::Distinct(DistinctAcc::new(limits.unique_max_values))
+                // A distinct-value set has no partitioned passes: it keeps a cap.
+                let cap = match limits.unique_max_values {
+                    0 => DISTINCT_DEFAULT_MAX,
+                    n => n,
+                };
+                Accumulator::Distinct(DistinctAcc::new(cap))
             }
             _ => Accumulator::Map(MapAcc {
                 max_value_bytes: limits.max_value_bytes,
@@ -81,6 +91,43 @@ impl Accumulator {
             Accumulator::Type(acc) => acc.update(first),
             Accumulator::Stats(acc) => acc.update(first),
             Accumulator::Distinct(acc) => acc.update(first, row_offset),
+        }
+    }
+
+    /// Keeps only the keys of hash partition `part` of `parts` (uniqueness
+    /// checks; other checks ignore it).
+    pub fn set_partition(&mut self, part: u64, parts: u64) {
+        if let Accumulator::Unique(acc) = self {
+            acc.partition = (part, parts);
+        }
+    }
+
+    /// Takes in the next hash partition's results and lets go of both maps:
+    /// memory holds one partition at a time.
+    pub fn absorb_partition(&mut self, other: Accumulator) {
+        if let (Accumulator::Unique(a), Accumulator::Unique(b)) = (self, other) {
+            a.close_partition();
+            a.absorb(b);
+        }
+    }
+
+    /// Takes in what `other` saw of the rows right after this one's (a later
+    /// part of the file, scanned in parallel); as if one had seen them all.
+    pub fn merge(&mut self, kind: &CheckKind, other: Accumulator) {
+        match (self, other) {
+            (Accumulator::Map(a), Accumulator::Map(b)) => a.t.merge(b.t),
+            (Accumulator::Unique(a), Accumulator::Unique(b)) => a.merge(b),
+            (Accumulator::Pair(a), Accumulator::Pair(b)) => a.t.merge(b.t),
+            (Accumulator::Ordered(a), Accumulator::Ordered(b)) => a.merge(kind, b),
+            (Accumulator::Type(a), Accumulator::Type(b)) => {
+                a.element += b.element;
+                a.missing += b.missing;
+                let room = PARTIAL_LIMIT.saturating_sub(a.sample.len());
+                a.sample.extend(b.sample.into_iter().take(room));
+            }
+            (Accumulator::Stats(a), Accumulator::Stats(b)) => a.merge(b),
+            (Accumulator::Distinct(a), Accumulator::Distinct(b)) => a.merge(b),
+            _ => {}
         }
     }
 
@@ -128,6 +175,37 @@ impl Outcome {
     }
 }
 
+/// Arrow integer types read as `Col::Int`.
+pub(super) fn is_int_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64
+    )
+}
+
+/// Why a uniqueness or distinct-value check stopped: too many distinct
+/// values for `limits.unique_max_values` (at a row, when one is known).
+pub(super) fn too_many_values(max: u64, row: Option<u64>) -> String {
+    let at = row.map(|r| format!(" at row {r}")).unwrap_or_default();
+    format!(
+        "stopped after {max} distinct values (limits.unique_max_values){at}; raise the limit to check this column"
+    )
+}
+
+/// The outcome of a row-by-row check in which every judged row was expected
+/// (settled from statistics): `missing` rows were not judged.
+pub fn settled(kind: &CheckKind, element: u64, missing: u64, mostly: f64) -> Outcome {
+    let acc = MapAcc {
+        t: Tally {
+            element,
+            missing,
+            ..Default::default()
+        },
+        max_value_bytes: 0,
+    };
+    acc.finish(kind, mostly)
+}
+
 /// The counts of a row-by-row check, and why it could not be evaluated.
 #[derive(Default)]
 pub struct Tally {
@@ -139,6 +217,25 @@ pub struct Tally {
 }
 
 impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.element += other.element;
+        self.missing += other.missing;
+        self.unexpected += other.unexpected;
+        let room = PARTIAL_LIMIT.saturating_sub(self.partial.len());
+        self.partial.extend(other.partial.into_iter().take(room));
+        if self.error.is_none() {
+            self.error = other.error;
+        }
+    }
+
+    /// An unexpected row; its value is only built while the partial list has room.
+    fn unexpected_at(&mut self, col: &Col, i: usize) {
+        self.unexpected += 1;
+        if self.partial.len() < PARTIAL_LIMIT {
+            self.partial.push(col.cell(i).to_json());
+        }
+    }
+
     fn unexpected(&mut self, value: Value) {
         self.unexpected += 1;
         if self.partial.len() < PARTIAL_LIMIT {
@@ -185,6 +282,20 @@ impl MapAcc {
         self.t.element += n as u64;
         if self.t.error.is_some() {
             return;
+        }
+        // Values over the size limit are refused by the general path below.
+        let small = self.max_value_bytes == 0
+            || super::fast::longest_text(col) as u64 <= self.max_value_bytes;
+        if small {
+            let t = &mut self.t;
+            let done = super::fast::judge_rows(kind, col, &mut |i, v| match v {
+                super::fast::Verdict::Expected => {}
+                super::fast::Verdict::Missing => t.missing += 1,
+                super::fast::Verdict::Unexpected => t.unexpected_at(col, i),
+            });
+            if done.is_some() {
+                return;
+            }
         }
         for i in 0..n {
             let cell = col.cell(i);
@@ -422,7 +533,7 @@ pub(super) fn set_contains(set: &crate::suite::ValueSet, cell: Cell) -> bool {
 /// A value as a hash key; floats by their bits (NaN never gets here).
 /// Numbers that Python holds equal (1 and 1.0) are one key.
 #[derive(Hash, PartialEq, Eq, Clone, Debug)]
-pub(super) enum Key {
+pub(crate) enum Key {
     Str(Box<str>),
     Int(i64),
     Float(u64),
@@ -464,7 +575,7 @@ impl Key {
     }
 }
 
-pub(super) fn key_of(cell: Cell) -> Option<Key> {
+pub(crate) fn key_of(cell: Cell) -> Option<Key> {
     Some(match cell {
         Cell::Null => return None,
         Cell::Str(s) | Cell::Text(s) => Key::Str(s.into()),
@@ -495,6 +606,49 @@ enum RowKey {
     Many(Box<[Option<Key>]>),
 }
 
+/// A fast, non-cryptographic hasher for the uniqueness maps (the values are
+/// the file's own, and speed matters more than flooding resistance here).
+#[derive(Default, Clone, Copy)]
+pub struct FoldHasher(u64);
+
+impl std::hash::Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        // Final avalanche, so that partitions by `hash % n` are even.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64)
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64)
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64)
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.write_u64(i as u32 as u64)
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64)
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FoldHasher>>;
+
 /// Uniqueness of one column or of a tuple of columns: GX counts every row
 /// whose value occurs more than once. Memory grows with the number of
 /// distinct values, up to `limits.unique_max_values`.
@@ -506,8 +660,16 @@ pub struct UniqueAcc {
     max_value_bytes: u64,
     names: Vec<String>,
     error: Option<String>,
-    seen: HashMap<RowKey, (u64, u32)>,
+    seen: FastMap<RowKey, (u64, u32)>,
     duplicated_rows: u64,
+    /// Only keys with `hash % n == i` are kept, for (i, n): one of several
+    /// passes over the file that together bound the memory.
+    partition: (u64, u64),
+    /// Distinct values of earlier partitions (their maps are dropped).
+    distinct_before: u64,
+    /// A single integer column: (value, row) pairs, sorted when the pass
+    /// ends (16 bytes a row, no hashing), instead of the map.
+    ints: Option<Vec<(i64, u64)>>,
     /// The lowest row numbers of duplicated values, with their value.
     partial: BTreeMap<u64, Value>,
 }
@@ -521,6 +683,127 @@ impl UniqueAcc {
                 self.partial.pop_last();
                 self.partial.insert(row, value);
             }
+        }
+    }
+
+    /// A key's value as the partial list shows it.
+    fn key_value(&self, key: &RowKey) -> Value {
+        match key {
+            RowKey::One(k) => k.to_json(),
+            RowKey::Many(keys) => Value::Object(
+                self.names
+                    .iter()
+                    .zip(keys.iter())
+                    .map(|(n, k)| {
+                        (
+                            n.clone(),
+                            k.as_ref().map(Key::to_json).unwrap_or(Value::Null),
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn close_partition(&mut self) {
+        self.settle_ints();
+        self.distinct_before += self.seen.len() as u64;
+        self.seen = FastMap::default();
+    }
+
+    /// Counts the duplicates among the collected integers and lets them go.
+    fn settle_ints(&mut self) {
+        let Some(mut values) = self.ints.take() else {
+            return;
+        };
+        values.sort_unstable();
+        let mut distinct = 0u64;
+        for group in values.chunk_by(|a, b| a.0 == b.0) {
+            distinct += 1;
+            if group.len() >= 2 {
+                self.duplicated_rows += group.len() as u64;
+                // Rows come sorted: only the lowest can enter the partial list.
+                for &(v, row) in group.iter().take(PARTIAL_LIMIT) {
+                    self.note(row, Value::from(v));
+                }
+            }
+        }
+        self.distinct_before += distinct;
+        if self.max_values > 0 && self.distinct_before > self.max_values && self.error.is_none() {
+            self.error = Some(too_many_values(self.max_values, None));
+        }
+        self.ints = Some(Vec::new());
+    }
+
+    /// Takes in a later partition's results (its keys are disjoint from
+    /// this one's) and drops its map.
+    fn absorb(&mut self, mut other: UniqueAcc) {
+        other.settle_ints();
+        self.element += other.element;
+        self.missing += other.missing;
+        if self.error.is_some() {
+            return;
+        }
+        if other.error.is_some() {
+            self.error = other.error;
+            return;
+        }
+        self.distinct_before += other.distinct_before + other.seen.len() as u64;
+        self.duplicated_rows += other.duplicated_rows;
+        for (row, value) in other.partial {
+            self.note(row, value);
+        }
+    }
+
+    fn merge(&mut self, mut other: UniqueAcc) {
+        self.element += other.element;
+        self.missing += other.missing;
+        if self.error.is_some() {
+            return;
+        }
+        if let (Some(a), Some(b)) = (&mut self.ints, other.ints.take()) {
+            a.extend(b);
+            return;
+        }
+        if other.error.is_some() {
+            self.error = other.error;
+            self.seen = FastMap::default();
+            return;
+        }
+        // Every row of a value seen more than once is unexpected: a value
+        // seen once on each side makes both its rows duplicates.
+        for (row, value) in other.partial {
+            self.note(row, value);
+        }
+        for (key, (first_b, count_b)) in other.seen {
+            match self.seen.get_mut(&key) {
+                None => {
+                    if count_b >= 2 {
+                        self.duplicated_rows += count_b as u64;
+                    }
+                    self.seen.insert(key, (first_b, count_b));
+                }
+                Some(entry) => {
+                    let (first_a, count_a) = *entry;
+                    entry.1 = count_a + count_b;
+                    // This side already counted its own rows of the value.
+                    let counted = if count_a >= 2 { count_a as u64 } else { 0 };
+                    self.duplicated_rows += (count_a + count_b) as u64 - counted;
+                    if count_a == 1 || count_b == 1 {
+                        let value = self.key_value(&key);
+                        if count_a == 1 {
+                            self.note(first_a, value.clone());
+                        }
+                        if count_b == 1 {
+                            self.note(first_b, value);
+                        }
+                    }
+                }
+            }
+        }
+        if self.max_values > 0 && self.seen.len() as u64 > self.max_values {
+            self.error = Some(too_many_values(self.max_values, None));
+            self.seen = FastMap::default();
         }
     }
 
@@ -539,7 +822,12 @@ impl UniqueAcc {
 
     fn update(&mut self, kind: &CheckKind, cols: &[&Col], row_offset: u64) {
         let n = cols[0].len();
-        self.element += n as u64;
+        let (part, parts) = self.partition;
+        // Rows and missing rows are counted by the first partition only.
+        let counts = part == 0;
+        if counts {
+            self.element += n as u64;
+        }
         if self.error.is_some() {
             return;
         }
@@ -547,29 +835,43 @@ impl UniqueAcc {
             CheckKind::CompoundUnique(ignore) => *ignore,
             _ => IgnoreRows::AllMissing,
         };
+        let hasher = std::hash::BuildHasherDefault::<FoldHasher>::default();
+        if let (Some(values), [Col::Int(a)]) = (&mut self.ints, cols) {
+            for i in 0..n {
+                if a.is_null(i) {
+                    self.missing += counts as u64;
+                    continue;
+                }
+                let v = a.value(i);
+                if parts > 1 && std::hash::BuildHasher::hash_one(&hasher, v) % parts != part {
+                    continue;
+                }
+                values.push((v, row_offset + i as u64));
+            }
+            return;
+        }
         for i in 0..n {
             let row = row_offset + i as u64;
             for col in cols {
                 if let Some(e) = oversized(col.cell(i), row, self.max_value_bytes) {
                     self.error = Some(e);
-                    self.seen = HashMap::new();
+                    self.seen = FastMap::default();
                     return;
                 }
             }
-            if self.max_values > 0 && self.seen.len() as u64 >= self.max_values {
-                self.error = Some(format!(
-                    "stopped after {} distinct values (limits.unique_max_values) at row {row}; raise the limit to check this column",
-                    self.seen.len()
-                ));
+            if self.max_values > 0
+                && self.distinct_before + self.seen.len() as u64 >= self.max_values
+            {
+                self.error = Some(too_many_values(self.seen.len() as u64, Some(row)));
                 // Give the memory back at once.
-                self.seen = HashMap::new();
+                self.seen = FastMap::default();
                 return;
             }
             let key = if cols.len() == 1 {
                 match key_of(cols[0].cell(i)) {
                     Some(k) => RowKey::One(k),
                     None => {
-                        self.missing += 1;
+                        self.missing += counts as u64;
                         continue;
                     }
                 }
@@ -581,11 +883,14 @@ impl UniqueAcc {
                     IgnoreRows::Never => false,
                 };
                 if skip {
-                    self.missing += 1;
+                    self.missing += counts as u64;
                     continue;
                 }
                 RowKey::Many(keys)
             };
+            if parts > 1 && std::hash::BuildHasher::hash_one(&hasher, &key) % parts != part {
+                continue;
+            }
             let entry = self.seen.entry(key).or_insert((row, 0));
             entry.1 += 1;
             let (first, count) = *entry;
@@ -603,7 +908,8 @@ impl UniqueAcc {
         }
     }
 
-    fn finish(self, mostly: f64) -> Outcome {
+    fn finish(mut self, mostly: f64) -> Outcome {
+        self.settle_ints();
         if let Some(e) = self.error {
             return Outcome::exception(e);
         }
@@ -708,6 +1014,8 @@ fn order(x: Cell, y: Cell) -> Option<Ordering> {
 pub struct OrderedAcc {
     t: Tally,
     prev: Option<Prev>,
+    /// The first non-null value seen, for joining parts scanned in parallel.
+    first: Option<(Prev, Value)>,
 }
 
 #[derive(Clone, Copy)]
@@ -749,32 +1057,62 @@ impl OrderedAcc {
                     return;
                 }
             };
-            if let Some(prev) = self.prev {
-                let o = match (prev, cur) {
-                    (Prev::Int(a), Prev::Int(b)) => b.cmp(&a),
-                    (Prev::Time(a), Prev::Time(b)) => b.cmp(&a),
-                    (Prev::Int(a), Prev::Num(b)) => b.total_cmp(&(a as f64)),
-                    (Prev::Num(a), Prev::Int(b)) => (b as f64).total_cmp(&a),
-                    (Prev::Num(a), Prev::Num(b)) => b.total_cmp(&a),
-                    _ => Ordering::Equal,
-                };
-                let want = if *increasing {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                };
-                let ok = o == want || (!strictly && o == Ordering::Equal);
-                if !ok {
-                    self.t.unexpected(cell.to_json());
+            match self.prev {
+                Some(prev) => {
+                    if !in_order(prev, cur, *increasing, *strictly) {
+                        self.t.unexpected(cell.to_json());
+                    }
                 }
+                None => self.first = Some((cur, cell.to_json())),
             }
             self.prev = Some(cur);
         }
     }
 
+    fn merge(&mut self, kind: &CheckKind, other: OrderedAcc) {
+        let CheckKind::Ordered {
+            increasing,
+            strictly,
+        } = kind
+        else {
+            return;
+        };
+        // The first value of the later part follows the last of this one.
+        if let (Some(prev), Some((first, value))) = (self.prev, &other.first) {
+            if !in_order(prev, *first, *increasing, *strictly) {
+                self.t.unexpected(value.clone());
+            }
+        }
+        if self.first.is_none() {
+            self.first = other.first;
+        }
+        if other.prev.is_some() {
+            self.prev = other.prev;
+        }
+        self.t.merge(other.t);
+    }
+
     fn finish(self, mostly: f64) -> Outcome {
         self.t.finish(mostly)
     }
+}
+
+/// Whether `cur` may follow `prev` in an increasing (or decreasing) column.
+fn in_order(prev: Prev, cur: Prev, increasing: bool, strictly: bool) -> bool {
+    let o = match (prev, cur) {
+        (Prev::Int(a), Prev::Int(b)) => b.cmp(&a),
+        (Prev::Time(a), Prev::Time(b)) => b.cmp(&a),
+        (Prev::Int(a), Prev::Num(b)) => b.total_cmp(&(a as f64)),
+        (Prev::Num(a), Prev::Int(b)) => (b as f64).total_cmp(&a),
+        (Prev::Num(a), Prev::Num(b)) => b.total_cmp(&a),
+        _ => Ordering::Equal,
+    };
+    let want = if increasing {
+        Ordering::Greater
+    } else {
+        Ordering::Less
+    };
+    o == want || (!strictly && o == Ordering::Equal)
 }
 
 /// Type checks: judged on the column's type; object columns (strings,

@@ -5,9 +5,12 @@
 use std::borrow::Cow;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampNanosecondType, UInt64Type};
+use arrow_array::types::{
+    Date32Type, Float64Type, Int32Type, Int64Type, TimestampNanosecondType, UInt64Type,
+};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray, UInt64Array,
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringArray,
+    UInt64Array,
 };
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, TimeUnit};
@@ -17,6 +20,8 @@ use crate::util::{date_text, py_float_repr, py_timestamp_text};
 
 pub enum Col {
     Str(StringArray),
+    /// Strings as keys into their distinct values (a parquet dictionary).
+    Dict(Int32Array, StringArray),
     Int(Int64Array),
     UInt(UInt64Array),
     Float(Float64Array),
@@ -109,7 +114,13 @@ impl Col {
                     DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
                 ) =>
             {
-                Col::Str(cast(&DataType::Utf8)?.as_string::<i32>().clone())
+                let to = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                let dict = cast(&to)?;
+                let dict = dict.as_dictionary::<Int32Type>();
+                Col::Dict(
+                    dict.keys().clone(),
+                    dict.values().as_string::<i32>().clone(),
+                )
             }
             DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
                 Col::Int(cast(&DataType::Int64)?.as_primitive::<Int64Type>().clone())
@@ -159,6 +170,7 @@ impl Col {
     pub fn len(&self) -> usize {
         match self {
             Col::Str(a) | Col::Text(a) => a.len(),
+            Col::Dict(k, _) => k.len(),
             Col::Int(a) => a.len(),
             Col::UInt(a) => a.len(),
             Col::Float(a) => a.len(),
@@ -180,6 +192,17 @@ impl Col {
                     Cell::Null
                 } else {
                     Cell::Str(a.value(i))
+                }
+            }
+            Col::Dict(k, v) => {
+                if k.is_null(i) {
+                    return Cell::Null;
+                }
+                let at = k.value(i) as usize;
+                if at >= v.len() || v.is_null(at) {
+                    Cell::Null
+                } else {
+                    Cell::Str(v.value(at))
                 }
             }
             Col::Text(a) => {

@@ -5,6 +5,8 @@
 mod aggregates;
 mod checks;
 pub mod column;
+mod fast;
+mod footer_stats;
 pub mod result;
 pub mod strptime;
 pub mod types;
@@ -18,6 +20,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::errors::ParquetError;
 use serde_json::Value;
 
+pub(crate) use checks::{key_of, FastMap, Key};
 pub use checks::{Accumulator, Outcome};
 pub use column::{Cell, Col};
 pub use result::{ExceptionInfo, ExpectationResult, FileValidation, ResultDetail};
@@ -73,14 +76,15 @@ pub fn classify(e: &ParquetError) -> ReadError {
     ReadError::corrupt(format!("not a readable parquet file: {e}"))
 }
 
-/// Opens a parquet file: footer only.
+/// Opens a parquet file: footer only. The reader returned beside the
+/// builder reads the same object (more parts of it, the bytes fetched).
 pub async fn open(
     store: &Store,
     entry: &Entry,
 ) -> Result<
     (
         ParquetRecordBatchStreamBuilder<crate::store::StoreReader>,
-        std::sync::Arc<std::sync::atomic::AtomicU64>,
+        crate::store::StoreReader,
     ),
     ReadError,
 > {
@@ -90,12 +94,11 @@ pub async fn open(
         ));
     }
     let reader = store.parquet_reader(entry);
-    let fetched = reader.fetched_counter();
-    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+    let builder = ParquetRecordBatchStreamBuilder::new(reader.clone())
         .await
         .map_err(|e| classify(&e))?;
     check_chunks(builder.metadata(), entry.size)?;
-    Ok((builder, fetched))
+    Ok((builder, reader))
 }
 
 /// Column chunk positions must lie inside the file; the parquet reader
@@ -222,6 +225,211 @@ fn to_result(check: &Check, outcome: Outcome) -> ExpectationResult {
     }
 }
 
+/// What a scan of the file computes: the value checks of a suite, each over
+/// its columns' positions in the projected batches.
+struct ScanPlan<'a> {
+    suite: &'a CompiledSuite,
+    limits: &'a Limits,
+    /// Hash partition (i, n) of the uniqueness checks' values.
+    partition: (u64, u64),
+    /// (check position in the suite, positions of its columns)
+    scans: &'a [(usize, Vec<usize>)],
+    /// Arrow types of the projected columns.
+    types: &'a [arrow_schema::DataType],
+}
+
+type ScanOutput = (Vec<Accumulator>, Vec<Option<String>>);
+
+/// The reader's view of the file for scans: string columns come as
+/// dictionaries (keys into the distinct values, as parquet stores them), so
+/// that string checks judge each distinct value once.
+fn scan_metadata(
+    builder: &ParquetRecordBatchStreamBuilder<crate::store::StoreReader>,
+) -> Result<parquet::arrow::arrow_reader::ArrowReaderMetadata, ReadError> {
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+    let schema = builder.schema();
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(DataType::Utf8),
+            )),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let hinted = std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let plain = || {
+        ArrowReaderMetadata::try_new(builder.metadata().clone(), ArrowReaderOptions::new())
+            .map_err(|e| classify(&e))
+    };
+    // A file the hint does not fit is read as it is.
+    match ArrowReaderMetadata::try_new(
+        builder.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(hinted),
+    ) {
+        Ok(m) => Ok(m),
+        Err(_) => plain(),
+    }
+}
+
+/// Bytes a uniqueness check holds per distinct value (map entry, key, slack).
+const UNIQUE_BYTES_PER_VALUE: u64 = 96;
+
+/// ... and for a single integer column: a (value, row) pair, with room for
+/// the vector to grow.
+const INT_BYTES_PER_VALUE: u64 = 32;
+
+/// Hash partitions a uniqueness check needs to stay within
+/// `limits.unique_memory_mb` on a file of `rows` rows (1: one pass).
+fn unique_partitions(rows: u64, per_value: u64, limits: &Limits) -> u64 {
+    let budget = limits.unique_memory_mb.max(1) << 20;
+    (rows * per_value).div_ceil(budget).max(1)
+}
+
+/// Files with fewer rows are scanned by one thread.
+const PARALLEL_MIN_ROWS: u64 = 1 << 20;
+
+/// Scans the projected columns of the whole file: one part per core when
+/// the file is large and has several row groups, merged in row order.
+async fn scan(
+    arrow_meta: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    reader: &crate::store::StoreReader,
+    mask: ProjectionMask,
+    plan: &ScanPlan<'_>,
+) -> Result<ScanOutput, ReadError> {
+    let meta = arrow_meta.metadata().clone();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let handle = tokio::runtime::Handle::current();
+    // At least two parts, so that one core still runs (and tests) the split.
+    let parts = split_row_groups(&meta, cores.clamp(2, 16));
+    if parts.len() < 2
+        || row_count(&meta) < PARALLEL_MIN_ROWS
+        || handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread
+    {
+        let builder =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(reader.clone(), arrow_meta.clone());
+        return scan_part(builder, mask, None, 0, plan).await;
+    }
+    // Each part decodes on its own thread; borrowing the plan needs scoped
+    // threads, which drive the parts' I/O through the runtime's handle.
+    let outputs: Vec<Result<ScanOutput, ReadError>> = tokio::task::block_in_place(|| {
+        std::thread::scope(|s| {
+            let threads: Vec<_> = parts
+                .into_iter()
+                .map(|(groups, first_row)| {
+                    let b = ParquetRecordBatchStreamBuilder::new_with_metadata(
+                        reader.clone(),
+                        arrow_meta.clone(),
+                    );
+                    let (mask, handle) = (mask.clone(), handle.clone());
+                    s.spawn(move || {
+                        handle.block_on(scan_part(b, mask, Some(groups), first_row, plan))
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| {
+                    t.join().unwrap_or_else(|_| {
+                        Err(ReadError::corrupt(
+                            "internal error: the reader panicked on a part of this file",
+                        ))
+                    })
+                })
+                .collect()
+        })
+    });
+    let mut merged: Option<ScanOutput> = None;
+    for out in outputs {
+        let (accs, errors) = out?;
+        match &mut merged {
+            None => merged = Some((accs, errors)),
+            Some((all, all_errors)) => {
+                for ((acc, next), (pos, _)) in all.iter_mut().zip(accs).zip(plan.scans) {
+                    acc.merge(&plan.suite.checks[*pos].kind, next);
+                }
+                for (e, next) in all_errors.iter_mut().zip(errors) {
+                    if e.is_none() {
+                        *e = next;
+                    }
+                }
+            }
+        }
+    }
+    merged.ok_or_else(|| ReadError::corrupt("internal error: no part of the file was scanned"))
+}
+
+/// Contiguous runs of row groups, at most `parts`, of about equal rows, each
+/// with its first row number.
+fn split_row_groups(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    parts: usize,
+) -> Vec<(Vec<usize>, u64)> {
+    let total = row_count(meta).max(1);
+    let mut out: Vec<(Vec<usize>, u64)> = Vec::new();
+    let mut row = 0u64;
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        let part = ((row as u128 * parts as u128) / total as u128) as usize;
+        if out.len() <= part {
+            out.push((Vec::new(), row));
+        }
+        if let Some(last) = out.last_mut() {
+            last.0.push(g);
+        }
+        row += rg.num_rows().max(0) as u64;
+    }
+    out
+}
+
+/// Scans some row groups (all when `groups` is `None`) whose first row is
+/// `first_row`, feeding every check's accumulator batch by batch.
+async fn scan_part(
+    builder: ParquetRecordBatchStreamBuilder<crate::store::StoreReader>,
+    mask: ProjectionMask,
+    groups: Option<Vec<usize>>,
+    first_row: u64,
+    plan: &ScanPlan<'_>,
+) -> Result<ScanOutput, ReadError> {
+    let mut builder = builder.with_projection(mask).with_batch_size(BATCH_ROWS);
+    if let Some(groups) = groups {
+        builder = builder.with_row_groups(groups);
+    }
+    let mut stream = builder.build().map_err(|e| classify(&e))?;
+    let mut accs: Vec<Accumulator> = plan
+        .scans
+        .iter()
+        .map(|(pos, colpos)| {
+            let types: Vec<arrow_schema::DataType> =
+                colpos.iter().map(|&c| plan.types[c].clone()).collect();
+            let mut acc = Accumulator::new(&plan.suite.checks[*pos], plan.limits, &types);
+            acc.set_partition(plan.partition.0, plan.partition.1);
+            acc
+        })
+        .collect();
+    let mut conversion_errors: Vec<Option<String>> = vec![None; plan.types.len()];
+    let mut offset = first_row;
+    while let Some(batch) = stream.try_next().await.map_err(|e| classify(&e))? {
+        let cols: Vec<Result<Col, String>> = batch.columns().iter().map(Col::from_array).collect();
+        for (acc, (pos, colpos)) in accs.iter_mut().zip(plan.scans) {
+            let mut these: Vec<&Col> = Vec::with_capacity(colpos.len());
+            for &c in colpos {
+                match &cols[c] {
+                    Ok(col) => these.push(col),
+                    Err(e) => conversion_errors[c] = Some(e.clone()),
+                }
+            }
+            if these.len() == colpos.len() {
+                acc.update(&plan.suite.checks[*pos].kind, &these, offset);
+            }
+        }
+        offset += batch.num_rows() as u64;
+    }
+    Ok((accs, conversion_errors))
+}
+
 /// Validates a whole file with the default limits.
 pub async fn validate(
     store: &Store,
@@ -239,7 +447,8 @@ pub async fn validate_with(
     suite: &CompiledSuite,
     limits: &Limits,
 ) -> Result<FileValidation, ReadError> {
-    let (builder, fetched) = open(store, entry).await?;
+    let (builder, reader) = open(store, entry).await?;
+    let fetched = reader.fetched_counter();
     let schema = builder.schema().clone();
     let rows = row_count(builder.metadata());
 
@@ -256,6 +465,17 @@ pub async fn validate_with(
                 &schema,
             )));
             continue;
+        }
+        if let (Some(column), [_]) = (&check.column, check.columns.as_slice()) {
+            if let Some(idx) = column_index(&schema, column) {
+                let data_type = schema.field(idx).data_type();
+                if let Some(o) =
+                    footer_stats::settle(check, builder.metadata(), column, data_type, rows)
+                {
+                    outcomes.push(Some(o));
+                    continue;
+                }
+            }
         }
         let found: Result<Vec<usize>, &String> = check
             .columns
@@ -289,49 +509,95 @@ pub async fn validate_with(
                 (pos, positions)
             })
             .collect();
-        let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-        let mut stream = builder
-            .with_projection(mask)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| classify(&e))?;
-        let projected_types: Vec<arrow_schema::DataType> = roots
+        let arrow_meta = scan_metadata(&builder)?;
+        // Uniqueness on a file too large for its memory budget gets passes of
+        // its own, one hash partition of the values each.
+        let unique_parts = |pos: usize| -> u64 {
+            let check = &suite.checks[pos];
+            if !matches!(check.kind, CheckKind::Unique | CheckKind::CompoundUnique(_)) {
+                return 1;
+            }
+            let ints = check.columns.len() == 1
+                && column_index(&schema, &check.columns[0])
+                    .is_some_and(|i| checks::is_int_type(schema.field(i).data_type()));
+            let per_value = if ints {
+                INT_BYTES_PER_VALUE
+            } else {
+                UNIQUE_BYTES_PER_VALUE
+            };
+            unique_partitions(rows, per_value, limits)
+        };
+        let (alone, together): (Vec<_>, Vec<_>) = scans
             .iter()
-            .map(|&idx| schema.field(idx).data_type().clone())
-            .collect();
-        let mut accs: Vec<Accumulator> = scans
-            .iter()
-            .map(|(pos, colpos)| {
-                let types: Vec<arrow_schema::DataType> =
-                    colpos.iter().map(|&c| projected_types[c].clone()).collect();
-                Accumulator::new(&suite.checks[*pos], limits, &types)
-            })
-            .collect();
+            .cloned()
+            .partition(|(pos, _)| unique_parts(*pos) > 1);
+        let mut accs: Vec<Option<Accumulator>> = scans.iter().map(|_| None).collect();
         let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
-        let mut offset = 0u64;
-        while let Some(batch) = stream.try_next().await.map_err(|e| classify(&e))? {
-            let cols: Vec<Result<Col, String>> =
-                batch.columns().iter().map(Col::from_array).collect();
-            for (acc, (pos, colpos)) in accs.iter_mut().zip(&scans) {
-                let mut these: Vec<&Col> = Vec::with_capacity(colpos.len());
-                for &c in colpos {
-                    match &cols[c] {
-                        Ok(col) => these.push(col),
-                        Err(e) => conversion_errors[c] = Some(e.clone()),
-                    }
-                }
-                if these.len() == colpos.len() {
-                    acc.update(&suite.checks[*pos].kind, &these, offset);
+        // (the scans of a pass, the hash partition it keeps)
+        type Pass = (Vec<(usize, Vec<usize>)>, (u64, u64));
+        let mut passes: Vec<Pass> = Vec::new();
+        if !together.is_empty() {
+            passes.push((together, (0, 1)));
+        }
+        for one in alone {
+            let parts = unique_parts(one.0);
+            for p in 0..parts {
+                passes.push((vec![one.clone()], (p, parts)));
+            }
+        }
+        for (pass_scans, partition) in passes {
+            let mut wanted: Vec<usize> = pass_scans
+                .iter()
+                .flat_map(|(_, cols)| cols.iter().map(|&c| roots[c]))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
+            // Positions in this pass's projection.
+            let local: Vec<(usize, Vec<usize>)> = pass_scans
+                .iter()
+                .map(|(pos, cols)| {
+                    let p = cols
+                        .iter()
+                        .map(|&c| wanted.binary_search(&roots[c]).unwrap_or_default())
+                        .collect();
+                    (*pos, p)
+                })
+                .collect();
+            let types: Vec<arrow_schema::DataType> = wanted
+                .iter()
+                .map(|&idx| schema.field(idx).data_type().clone())
+                .collect();
+            let plan = ScanPlan {
+                suite,
+                limits,
+                partition,
+                scans: &local,
+                types: &types,
+            };
+            let (pass_accs, errors) = scan(&arrow_meta, &reader, mask, &plan).await?;
+            for (e, &idx) in errors.into_iter().zip(&wanted) {
+                let at = roots.binary_search(&idx).unwrap_or_default();
+                if conversion_errors[at].is_none() {
+                    conversion_errors[at] = e;
                 }
             }
-            offset += batch.num_rows() as u64;
+            for ((pos, _), acc) in pass_scans.iter().zip(pass_accs) {
+                let slot = scans.iter().position(|(p, _)| p == pos).unwrap_or_default();
+                match &mut accs[slot] {
+                    None => accs[slot] = Some(acc),
+                    Some(first) => first.absorb_partition(acc),
+                }
+            }
         }
+
         for (acc, (pos, colpos)) in accs.into_iter().zip(&scans) {
             let check = &suite.checks[*pos];
             let error = colpos.iter().find_map(|&c| conversion_errors[c].clone());
-            outcomes[*pos] = Some(match error {
-                Some(e) => Outcome::exception(e),
-                None => acc.finish(&check.kind, check.mostly),
+            outcomes[*pos] = Some(match (error, acc) {
+                (Some(e), _) => Outcome::exception(e),
+                (None, Some(acc)) => acc.finish(&check.kind, check.mostly),
+                (None, None) => Outcome::exception("internal: check was not scanned".into()),
             });
         }
     }

@@ -166,7 +166,7 @@ pub async fn profile_file(
         }
     }
     for c in &mut columns {
-        c.finish(whole, settings.profile.max_set_size.max(20));
+        c.finish(whole, settings.profile.max_set_size.max(20), &sentinels);
     }
     if !whole {
         confirm_uniqueness(store, entry, &mut columns, &settings.limits).await?;

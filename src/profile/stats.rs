@@ -1,13 +1,13 @@
 //! Column statistics gathered from a sample of a file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::{Cell, Col};
+use crate::engine::{key_of, Cell, Col, FastMap, Key};
 
 /// The shapes a string column is tested for, most specific first. A rule
 /// is written with the first shape most present values have.
@@ -58,8 +58,14 @@ pub struct ColumnStats {
     pub top_values: Vec<(Value, u64)>,
     /// Matches per shape, over present (non-null, non-sentinel) string values.
     pub pattern_matches: Vec<(String, u64)>,
+    /// Distinct values and how often each occurs, until there are too many.
+    /// Sentinels and shapes of strings are judged per distinct value when
+    /// the counts are complete (at `finish`), row by row after an overflow.
     #[serde(skip)]
-    counts: HashMap<String, (Value, u64)>,
+    counts: FastMap<Key, (Value, u64)>,
+    /// The same for text values, looked up without copying the text.
+    #[serde(skip)]
+    texts: FastMap<Box<str>, (Value, u64)>,
     #[serde(skip)]
     overflow: bool,
     #[serde(skip)]
@@ -105,7 +111,8 @@ impl ColumnStats {
             unique: None,
             top_values: Vec::new(),
             pattern_matches: PATTERNS.iter().map(|(n, _)| (n.to_string(), 0)).collect(),
-            counts: HashMap::new(),
+            counts: FastMap::default(),
+            texts: FastMap::default(),
             overflow: false,
             num_min: None,
             num_max: None,
@@ -130,71 +137,114 @@ impl ColumnStats {
                 self.nulls += 1;
                 continue;
             }
-            let text = cell.text();
             if let Cell::Str(s) = cell {
-                let len = s.chars().count() as u64;
+                let len = if s.is_ascii() {
+                    s.len() as u64
+                } else {
+                    s.chars().count() as u64
+                };
                 self.min_length = Some(self.min_length.map_or(len, |m| m.min(len)));
                 self.max_length = Some(self.max_length.map_or(len, |m| m.max(len)));
-                if sentinels.contains(s) {
-                    self.sentinels += 1;
+                if self.overflow {
+                    self.judge_text(s, 1, sentinels);
+                }
+            }
+            if let Some(x) = cell.as_f64() {
+                if x.is_infinite() {
+                    if x < 0.0 {
+                        self.infinities.0 = true;
+                    } else {
+                        self.infinities.1 = true;
+                    }
                 } else {
-                    for (slot, (_, re)) in self.pattern_matches.iter_mut().zip(PATTERNS.iter()) {
-                        if re.is_match(s) {
-                            slot.1 += 1;
-                        }
+                    // On a tie the later value is shown (as -0.0 after 0.0).
+                    if self.num_min.is_none_or(|m| x <= m) {
+                        self.num_min = Some(x);
+                        self.min_value = Some(cell.to_json());
+                    }
+                    if self.num_max.is_none_or(|m| x >= m) {
+                        self.num_max = Some(x);
+                        self.max_value = Some(cell.to_json());
                     }
                 }
             }
-            if let Some(x) = cell.as_f64().filter(|x| x.is_infinite()) {
-                if x < 0.0 {
-                    self.infinities.0 = true;
-                } else {
-                    self.infinities.1 = true;
-                }
-            }
-            if let Some(x) = cell.as_f64().filter(|x| x.is_finite()) {
-                self.num_min = Some(self.num_min.map_or(x, |m| m.min(x)));
-                self.num_max = Some(self.num_max.map_or(x, |m| m.max(x)));
-                if self.num_min == Some(x) {
-                    self.min_value = Some(cell.to_json());
-                }
-                if self.num_max == Some(x) {
-                    self.max_value = Some(cell.to_json());
-                }
-            }
             if !self.overflow {
-                let tag = match cell {
-                    Cell::Str(_) => 's',
-                    Cell::Bool(_) => 'b',
-                    Cell::Text(_) => 't',
-                    _ => 'n',
+                let slot = match cell {
+                    Cell::Str(s) | Cell::Text(s) => self.texts.get_mut(s),
+                    // Numbers Python holds equal (-0.0 and 0.0) are one key.
+                    _ => key_of(cell).and_then(|k| self.counts.get_mut(&k)),
                 };
-                // -0.0 and 0.0 are one value, as for Python and the engine.
-                let key = match cell {
-                    Cell::Float(0.0) => "n:0.0".to_string(),
-                    _ => format!("{tag}:{text}"),
-                };
-                if let Some(slot) = self.counts.get_mut(&key) {
+                if let Some(slot) = slot {
                     slot.1 += 1;
-                } else if self.counts.len() < max_distinct {
-                    self.counts.insert(key, (cell.to_json(), 1));
+                } else if self.counts.len() + self.texts.len() < max_distinct {
+                    match cell {
+                        Cell::Str(s) | Cell::Text(s) => {
+                            self.texts.insert(s.into(), (cell.to_json(), 1));
+                        }
+                        _ => {
+                            if let Some(k) = key_of(cell) {
+                                self.counts.insert(k, (cell.to_json(), 1));
+                            }
+                        }
+                    }
                 } else {
+                    // Judge what was counted, then go on row by row.
                     self.overflow = true;
-                    self.counts = HashMap::new();
+                    self.judge_counted(sentinels);
+                    self.counts = FastMap::default();
+                    self.texts = FastMap::default();
+                    if let Cell::Str(s) = cell {
+                        self.judge_text(s, 1, sentinels);
+                    }
                 }
             }
         }
     }
 
+    /// A string value seen `n` times: a sentinel, or counted per shape.
+    fn judge_text(&mut self, s: &str, n: u64, sentinels: &HashSet<String>) {
+        if sentinels.contains(s) {
+            self.sentinels += n;
+        } else {
+            for (slot, (_, re)) in self.pattern_matches.iter_mut().zip(PATTERNS.iter()) {
+                if re.is_match(s) {
+                    slot.1 += n;
+                }
+            }
+        }
+    }
+
+    /// Sentinels and shapes of the distinct strings counted so far.
+    fn judge_counted(&mut self, sentinels: &HashSet<String>) {
+        if self.kind != ValueKind::String {
+            return;
+        }
+        let counted: Vec<(Box<str>, u64)> = self
+            .texts
+            .iter()
+            .map(|(s, (_, n))| (s.clone(), *n))
+            .collect();
+        for (s, n) in counted {
+            self.judge_text(&s, n, sentinels);
+        }
+    }
+
     /// Settles the derived figures once the sample is read.
-    pub fn finish(&mut self, whole_file: bool, top: usize) {
+    pub fn finish(&mut self, whole_file: bool, top: usize, sentinels: &HashSet<String>) {
+        if !self.overflow {
+            self.judge_counted(sentinels);
+        }
         if self.overflow {
             self.distinct = None;
             self.unique = None;
             return;
         }
-        self.distinct = Some(self.counts.len() as u64);
-        let all_distinct = self.counts.values().all(|(_, n)| *n == 1);
+        self.distinct = Some((self.counts.len() + self.texts.len()) as u64);
+        let all_distinct = self
+            .counts
+            .values()
+            .chain(self.texts.values())
+            .all(|(_, n)| *n == 1);
         // A repeat in the sample settles it; distinct in a sample proves nothing.
         self.unique = if !all_distinct {
             Some(false)
@@ -203,7 +253,12 @@ impl ColumnStats {
         } else {
             None
         };
-        let mut values: Vec<(Value, u64)> = self.counts.values().cloned().collect();
+        let mut values: Vec<(Value, u64)> = self
+            .counts
+            .values()
+            .chain(self.texts.values())
+            .cloned()
+            .collect();
         values.sort_by(|a, b| {
             b.1.cmp(&a.1)
                 .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
