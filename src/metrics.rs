@@ -218,7 +218,6 @@ impl Metrics {
     }
 }
 
-/// Written beside and renamed into place, so the collector never reads half a file.
 /// Ingest: files by status, failed expectations by severity and type, rows
 /// and bytes validated.
 pub fn ingest(summary: &IngestSummary, shard: Option<String>) -> Metrics {

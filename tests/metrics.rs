@@ -34,9 +34,11 @@ fn http_get(url: &str) -> String {
         .map(|(h, p)| (h, format!("/{p}")))
         .unwrap_or((rest, "/".into()));
     let mut s = std::net::TcpStream::connect(host).unwrap();
+    // HTTP/1.0: the body comes whole, not in chunks whose size lines would
+    // cut series in two.
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut out = String::new();
@@ -137,7 +139,12 @@ fn stages_push_to_the_pushgateway_grouped_by_job_stage_and_shard() {
     let Some(gw) = gateway() else {
         return;
     };
-    let job = format!("aims-dq-test-{}", std::process::id());
+    // Unique per run, even if the gateway outlives the test process.
+    let job = format!(
+        "aims-dq-test-{}-{:x}",
+        std::process::id(),
+        aims_dq::util::random_u64() & 0xffff_ffff
+    );
     let ws = Workspace::with_demo(true);
     ws.write_config(&format!(
         "metrics:\n  pushgateway_url: {gw}\n  job: {job}\n"
