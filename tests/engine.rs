@@ -17,10 +17,18 @@ struct Fixture {
 
 /// Writes one parquet file `t.parquet` with the given columns.
 fn fixture(columns: Vec<(&str, ArrayRef)>) -> Fixture {
+    fixture_with(columns, None)
+}
+
+/// The same, with the writer's properties (row groups, statistics).
+fn fixture_with(
+    columns: Vec<(&str, ArrayRef)>,
+    props: Option<parquet::file::properties::WriterProperties>,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let batch = RecordBatch::try_from_iter(columns).unwrap();
     let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
-    let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), props).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
     let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
@@ -494,17 +502,21 @@ async fn a_file_that_vanished_is_a_storage_error_not_bad_bytes() {
 
 /// Writes `t.parquet` with row groups of `group_rows`.
 fn fixture_groups(columns: Vec<(&str, ArrayRef)>, group_rows: usize) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
     let props = parquet::file::properties::WriterProperties::builder()
         .set_max_row_group_row_count(Some(group_rows))
         .build();
-    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-    let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
-    Fixture { _dir: dir, store }
+    fixture_with(columns, Some(props))
+}
+
+/// Both validations gave the same results, as JSON.
+fn assert_same_results(a: &[ExpectationResult], b: &[ExpectationResult]) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(
+            serde_json::to_value(x).unwrap(),
+            serde_json::to_value(y).unwrap()
+        );
+    }
 }
 
 /// Equal as JSON, floats within a relative 1e-12.
@@ -657,9 +669,6 @@ async fn statistics_settle_what_they_can_without_decoding_a_page() {
         ]
     };
     let write = |stats: bool| {
-        let dir = tempfile::tempdir().unwrap();
-        let batch = RecordBatch::try_from_iter(columns()).unwrap();
-        let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
         let level = if stats {
             parquet::file::properties::EnabledStatistics::Chunk
         } else {
@@ -669,11 +678,7 @@ async fn statistics_settle_what_they_can_without_decoding_a_page() {
             .set_statistics_enabled(level)
             .set_max_row_group_row_count(Some(50_000))
             .build();
-        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
-        let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
-        Fixture { _dir: dir, store }
+        fixture_with(columns(), Some(props))
     };
     let settled = [
         one("expect_column_values_to_not_be_null", "{column: id}"),
@@ -711,13 +716,8 @@ async fn statistics_settle_what_they_can_without_decoding_a_page() {
         b.bytes_fetched * 2 > size,
         "without statistics the pages are read"
     );
-    for (x, y) in a.results.iter().zip(&b.results) {
-        assert_eq!(
-            serde_json::to_value(x).unwrap(),
-            serde_json::to_value(y).unwrap()
-        );
-        assert!(x.success);
-    }
+    assert_same_results(&a.results, &b.results);
+    assert!(a.results.iter().all(|x| x.success));
     assert_eq!(a.results[2].result.missing_count, Some(20_000));
 
     // Not settled: a range that some rows break, not-null on a column with
@@ -737,12 +737,7 @@ async fn statistics_settle_what_they_can_without_decoding_a_page() {
         a.bytes_fetched * 2 > size,
         "undecided checks decode the pages"
     );
-    for (x, y) in a.results.iter().zip(&b.results) {
-        assert_eq!(
-            serde_json::to_value(x).unwrap(),
-            serde_json::to_value(y).unwrap()
-        );
-    }
+    assert_same_results(&a.results, &b.results);
     assert_eq!(a.results[0].result.unexpected_count, Some(10));
     assert_eq!(a.results[1].result.unexpected_count, Some(20_000));
 }
@@ -796,12 +791,7 @@ async fn uniqueness_in_hash_partitions_matches_one_pass() {
         passes.bytes_fetched,
         one_pass.bytes_fetched
     );
-    for (x, y) in one_pass.results.iter().zip(&passes.results) {
-        assert_eq!(
-            serde_json::to_value(x).unwrap(),
-            serde_json::to_value(y).unwrap()
-        );
-    }
+    assert_same_results(&one_pass.results, &passes.results);
     assert!(!one_pass.results[0].success && !one_pass.results[1].success);
     assert!(one_pass.results[0].result.unexpected_count > Some(200));
     // A limit on distinct values still applies across partitions.
