@@ -584,6 +584,17 @@ async fn a_file_scanned_in_parallel_parts_gives_the_results_of_one_scan() {
         .collect();
     let a: Vec<i64> = (0..n as i64).map(|i| i % 50).collect();
     let b: Vec<i64> = (0..n as i64).map(|i| (i + 7) % 50).collect();
+    // The ids as text: integers in the first part, not all in the second
+    // ("07" is not "7"), so the parts collect them in different ways.
+    let sid: Vec<String> = id
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match i {
+            1_150_000 => "07".to_string(),
+            1_150_001 => "x".to_string(),
+            _ => v.to_string(),
+        })
+        .collect();
     let columns = |_: ()| -> Vec<(&str, ArrayRef)> {
         vec![
             ("id", Arc::new(Int64Array::from(id.clone())) as ArrayRef),
@@ -592,6 +603,7 @@ async fn a_file_scanned_in_parallel_parts_gives_the_results_of_one_scan() {
             ("f", Arc::new(Float64Array::from(f.clone()))),
             ("a", Arc::new(Int64Array::from(a.clone()))),
             ("b", Arc::new(Int64Array::from(b.clone()))),
+            ("sid", Arc::new(StringArray::from(sid.clone()))),
         ]
     };
     let whole = fixture_groups(columns(()), n);
@@ -621,6 +633,7 @@ async fn a_file_scanned_in_parallel_parts_gives_the_results_of_one_scan() {
         one("expect_column_proportion_of_unique_values_to_be_between", "{column: a, min_value: 0}"),
         one("expect_column_values_to_be_of_type", "{column: s, type_: str}"),
         one("expect_column_pair_values_a_to_be_greater_than_b", "{column_A: a, column_B: b}"),
+        one("expect_column_values_to_be_unique", "{column: sid}"),
     ]
     .concat();
     let one_scan = run(&whole, &suite).await;
@@ -638,6 +651,12 @@ async fn a_file_scanned_in_parallel_parts_gives_the_results_of_one_scan() {
     assert_eq!(unique["result"]["unexpected_count"], 5, "{unique}");
     let ordered = serde_json::to_value(&in_parts[2]).unwrap();
     assert_eq!(ordered["result"]["unexpected_count"], 3, "{ordered}");
+    let text_ids = serde_json::to_value(in_parts.last().unwrap()).unwrap();
+    assert_eq!(text_ids["result"]["unexpected_count"], 5, "{text_ids}");
+    assert_eq!(
+        text_ids["result"]["partial_unexpected_list"],
+        json!(["7", "42", "42", "7", "7"])
+    );
 }
 
 /// Not-null and integer ranges that the row groups' statistics settle read
@@ -808,4 +827,150 @@ async fn uniqueness_in_hash_partitions_matches_one_pass() {
         e.exception_message.contains("limits.unique_max_values"),
         "{e:?}"
     );
+}
+
+/// String ids are collected as integers while each is one written the way
+/// Python prints it; "007" is not "7". A non-canonical value part-way moves
+/// what was collected into the general map. Counts and partial lists are
+/// those of an independent count, in one pass and in hash partitions.
+#[tokio::test]
+async fn uniqueness_of_integer_strings_is_exact() {
+    let n = 120_000usize;
+    let canonical = |i: usize| -> Option<String> {
+        match i {
+            _ if i.is_multiple_of(997) => None,
+            _ if i.is_multiple_of(613) => Some(format!("{}", i / 613 % 50)),
+            _ if i.is_multiple_of(401) => Some(format!("-{}", i / 401 % 40 + 1)),
+            _ => Some(i.to_string()),
+        }
+    };
+    // Only canonical integers; and the same with other strings from row 70,000.
+    let ints: Vec<Option<String>> = (0..n).map(canonical).collect();
+    let mixed: Vec<Option<String>> = (0..n)
+        .map(|i| match i {
+            _ if i >= 70_000 && i.is_multiple_of(311) => Some(format!("0{}", i / 311 % 30)),
+            _ if i >= 70_000 && i.is_multiple_of(257) => Some("-0".to_string()),
+            _ => canonical(i),
+        })
+        .collect();
+    let expected = |values: &[Option<String>]| {
+        let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+        for v in values.iter().flatten() {
+            *counts.entry(v).or_default() += 1;
+        }
+        let dup: Vec<&str> = values
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|v| counts[v] > 1)
+            .collect();
+        (
+            dup.len() as u64,
+            json!(dup.iter().take(20).collect::<Vec<_>>()),
+        )
+    };
+    let f = fixture_groups(
+        vec![
+            (
+                "ints",
+                Arc::new(StringArray::from(ints.clone())) as ArrayRef,
+            ),
+            ("mixed", Arc::new(StringArray::from(mixed.clone()))),
+        ],
+        30_000,
+    );
+    let yaml = format!(
+        "expectations:\n{}{}",
+        one("expect_column_values_to_be_unique", "{column: ints}"),
+        one("expect_column_values_to_be_unique", "{column: mixed}"),
+    );
+    let suite = CompiledSuite::load(&yaml, "test_validation.yml").unwrap();
+    let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    let one_pass = engine::validate(&f.store, &entry, &suite).await.unwrap();
+    for (r, values) in one_pass.results.iter().zip([&ints, &mixed]) {
+        let (count, partial) = expected(values);
+        assert_eq!(r.result.unexpected_count, Some(count), "{r:?}");
+        assert_eq!(
+            r.result.partial_unexpected_list,
+            Some(partial.as_array().unwrap().clone())
+        );
+        assert_eq!(r.result.missing_count, Some((n / 997 + 1) as u64));
+    }
+    let tight = aims_dq::config::Limits {
+        unique_memory_mb: 1, // 120,000 pairs × 16 bytes: more than one pass
+        ..Default::default()
+    };
+    let passes = engine::validate_with(&f.store, &entry, &suite, &tight)
+        .await
+        .unwrap();
+    assert!(passes.bytes_fetched > 2 * one_pass.bytes_fetched);
+    assert_same_results(&one_pass.results, &passes.results);
+}
+
+/// A string column is read as a dictionary only when parquet stores every
+/// page of it that way; stored as a dictionary, as plain pages, or as a
+/// dictionary that overflowed into plain pages, it gives the same results.
+#[tokio::test]
+async fn string_checks_agree_however_the_column_is_encoded() {
+    use parquet::file::properties::WriterProperties;
+    let n = 40_000usize;
+    let values: Vec<Option<String>> = (0..n)
+        .map(|i| match i {
+            _ if i.is_multiple_of(101) => None,
+            _ if i.is_multiple_of(7) => Some(format!("bad value {i}")),
+            _ if i >= 30_000 => Some(format!("id-{i}")),
+            _ => Some(["alpha", "beta", "ÿamma"][i % 3].to_string()),
+        })
+        .collect();
+    let yaml = format!(
+        "expectations:\n{}{}{}{}",
+        one(
+            "expect_column_values_to_be_in_set",
+            "{column: s, value_set: [alpha, beta, ÿamma]}"
+        ),
+        one(
+            "expect_column_value_lengths_to_be_between",
+            "{column: s, min_value: 4, max_value: 5}"
+        ),
+        one(
+            "expect_column_values_to_match_regex",
+            "{column: s, regex: '^[a-zÿ]+$'}"
+        ),
+        one("expect_column_values_to_be_unique", "{column: s}"),
+    );
+    let suite = CompiledSuite::load(&yaml, "test_validation.yml").unwrap();
+    let encodings = [
+        ("dictionary", WriterProperties::builder().build()),
+        (
+            "plain",
+            WriterProperties::builder()
+                .set_dictionary_enabled(false)
+                .build(),
+        ),
+        (
+            "dictionary overflowing into plain pages",
+            WriterProperties::builder()
+                .set_dictionary_page_size_limit(64)
+                .set_data_page_row_count_limit(1_000)
+                .set_write_batch_size(1_000)
+                .build(),
+        ),
+    ];
+    let mut results = Vec::new();
+    for (name, props) in encodings {
+        let column = Arc::new(StringArray::from(values.clone())) as ArrayRef;
+        let f = fixture_with(vec![("s", column)], Some(props));
+        let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+        let r = engine::validate(&f.store, &entry, &suite).await.unwrap();
+        results.push((name, r.results));
+    }
+    let (_, first) = &results[0];
+    assert!(first
+        .iter()
+        .all(|r| !r.success && r.exception_info.is_none()));
+    assert!(first[0].result.unexpected_count > Some(10_000));
+    for (name, r) in &results[1..] {
+        eprintln!("comparing {name}");
+        assert_same_results(first, r);
+    }
 }

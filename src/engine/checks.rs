@@ -40,13 +40,9 @@ impl Accumulator {
     /// `types` are the Arrow types of the check's columns, in order.
     pub fn new(check: &Check, limits: &Limits, types: &[DataType]) -> Accumulator {
         match &check.kind {
-            CheckKind::Unique | CheckKind::CompoundUnique(_) => Accumulator::Unique(UniqueAcc {
-                max_values: limits.unique_max_values,
-                max_value_bytes: limits.max_value_bytes,
-                names: check.columns.clone(),
-                ints: (types.len() == 1 && is_int_type(&types[0])).then(Vec::new),
-                ..Default::default()
-            }),
+            CheckKind::Unique | CheckKind::CompoundUnique(_) => {
+                Accumulator::Unique(UniqueAcc::new(check, limits, types))
+            }
             CheckKind::Pair { .. } => Accumulator::Pair(PairAcc::default()),
             CheckKind::Ordered { .. } => Accumulator::Ordered(OrderedAcc::default()),
             CheckKind::OfType(_) => Accumulator::Type(TypeAcc {
@@ -94,11 +90,20 @@ impl Accumulator {
         }
     }
 
-    /// Keeps only the keys of hash partition `part` of `parts` (uniqueness
-    /// checks; other checks ignore it).
-    pub fn set_partition(&mut self, part: u64, parts: u64) {
+    /// Keeps only the keys of hash partition `part` of `parts`, within
+    /// `budget` bytes (uniqueness checks; other checks ignore it).
+    pub fn set_partition(&mut self, part: u64, parts: u64, budget: u64) {
         if let Accumulator::Unique(acc) = self {
             acc.partition = (part, parts);
+            acc.budget = budget;
+        }
+    }
+
+    /// A uniqueness check past its memory budget: (rows seen, bytes held).
+    pub fn unique_overflow(&self) -> Option<(u64, u64)> {
+        match self {
+            Accumulator::Unique(acc) => acc.overflow(),
+            _ => None,
         }
     }
 
@@ -202,6 +207,7 @@ pub fn settled(kind: &CheckKind, element: u64, missing: u64, mostly: f64) -> Out
             ..Default::default()
         },
         max_value_bytes: 0,
+        regex: None,
     };
     acc.finish(kind, mostly)
 }
@@ -261,6 +267,7 @@ impl Tally {
 pub struct MapAcc {
     t: Tally,
     max_value_bytes: u64,
+    regex: Option<regex::Regex>,
 }
 
 /// A value too long to examine, named with its row and the setting to raise.
@@ -287,13 +294,19 @@ impl MapAcc {
         let small = self.max_value_bytes == 0
             || super::fast::longest_text(col) as u64 <= self.max_value_bytes;
         if small {
+            // A regex of its own: one shared by threads makes them queue
+            // for its matching caches.
+            if self.regex.is_none() {
+                if let CheckKind::MatchRegex(re) | CheckKind::NotMatchRegex(re) = kind {
+                    self.regex = Some(re.clone());
+                }
+            }
             let t = &mut self.t;
-            let done = super::fast::judge_rows(kind, col, &mut |i, v| match v {
-                super::fast::Verdict::Expected => {}
-                super::fast::Verdict::Missing => t.missing += 1,
-                super::fast::Verdict::Unexpected => t.unexpected_at(col, i),
+            let judged = super::fast::judge_rows(kind, col, self.regex.as_ref(), &mut |i| {
+                t.unexpected_at(col, i)
             });
-            if done.is_some() {
+            if let Some(missing) = judged {
+                t.missing += missing;
                 return;
             }
         }
@@ -651,7 +664,8 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fold
 
 /// Uniqueness of one column or of a tuple of columns: GX counts every row
 /// whose value occurs more than once. Memory grows with the number of
-/// distinct values, up to `limits.unique_max_values`.
+/// distinct values; past `budget` bytes the check stops and says how much
+/// it would need, and the engine runs it again in hash-partitioned passes.
 #[derive(Default)]
 pub struct UniqueAcc {
     element: u64,
@@ -661,20 +675,170 @@ pub struct UniqueAcc {
     names: Vec<String>,
     error: Option<String>,
     seen: FastMap<RowKey, (u64, u32)>,
+    /// Bytes of the strings held as keys of `seen`.
+    key_bytes: u64,
     duplicated_rows: u64,
     /// Only keys with `hash % n == i` are kept, for (i, n): one of several
     /// passes over the file that together bound the memory.
     partition: (u64, u64),
     /// Distinct values of earlier partitions (their maps are dropped).
     distinct_before: u64,
-    /// A single integer column: (value, row) pairs, sorted when the pass
-    /// ends (16 bytes a row, no hashing), instead of the map.
+    /// A single integer column, or a string column while every value is an
+    /// integer written canonically ("12", not "012" or "+12"): (value, row)
+    /// pairs, sorted when the pass ends (16 bytes a row, no hashing, no
+    /// allocation), instead of the map.
     ints: Option<Vec<(i64, u64)>>,
+    /// Pairs collected by parallel parts merged into this one, kept apart:
+    /// joining them would hold two copies at once.
+    int_runs: Vec<Vec<(i64, u64)>>,
+    /// `ints` holds strings (shown and hashed as their text).
+    ints_text: bool,
     /// The lowest row numbers of duplicated values, with their value.
     partial: BTreeMap<u64, Value>,
+    /// Bytes the values may take (0: no bound).
+    budget: u64,
+    /// Rows fed to this accumulator.
+    rows_seen: u64,
+    /// Past the budget: (rows seen, bytes held) when it was reached.
+    overflow: Option<(u64, u64)>,
+}
+
+/// Bytes a uniqueness map holds per distinct value besides a string key's
+/// own bytes (entry, boxed key, table slack).
+pub(super) const UNIQUE_BYTES_PER_VALUE: u64 = 96;
+
+/// Bytes per collected (value, row) pair.
+const INT_PAIR_BYTES: u64 = 16;
+
+/// The integer a string spells when it is written as Rust (and Python)
+/// print that integer, so that value ↔ text is one to one.
+fn canonical_int(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty()
+        || digits.len() > 19
+        || (digits[0] == b'0' && (digits.len() > 1 || negative))
+    {
+        return None;
+    }
+    // 19 digits fit in a u64.
+    let mut v = 0u64;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as u64;
+    }
+    if negative {
+        (v <= 1 << 63).then(|| (v as i64).wrapping_neg())
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+fn hash_of<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {
+    std::hash::BuildHasher::hash_one(
+        &std::hash::BuildHasherDefault::<FoldHasher>::default(),
+        value,
+    )
+}
+
+/// The hash that places a single string in a partition: a canonical
+/// integer hashes as that integer whether it is collected as one or as a
+/// map key, so that all rows of a value meet in one partition.
+fn text_hash(s: &str) -> u64 {
+    match canonical_int(s) {
+        Some(v) => hash_of(&v),
+        None => hash_of(s),
+    }
+}
+
+/// The hash that places a key in a partition.
+fn partition_hash(key: &RowKey) -> u64 {
+    match key {
+        RowKey::One(Key::Str(s)) => text_hash(s),
+        _ => hash_of(key),
+    }
+}
+
+/// Partition `part` of `parts` keeps the keys whose hash falls in its share
+/// of the hash range.
+fn in_partition(hash: u64, (part, parts): (u64, u64)) -> bool {
+    parts <= 1 || ((hash as u128 * parts as u128) >> 64) as u64 == part
+}
+
+/// Sorted runs of (value, row) pairs, walked together in (value, row) order.
+struct IntGroups {
+    runs: Vec<Vec<(i64, u64)>>,
+    pos: Vec<usize>,
+}
+
+impl IntGroups {
+    /// The lowest pair not yet taken, and its run.
+    fn head(&self) -> Option<((i64, u64), usize)> {
+        self.runs
+            .iter()
+            .zip(&self.pos)
+            .enumerate()
+            .filter_map(|(r, (run, &p))| run.get(p).map(|&pair| (pair, r)))
+            .min()
+    }
+
+    /// The next value and how many rows have it; `rows` gets its lowest
+    /// rows (up to the partial list's length).
+    fn next_group(&mut self, rows: &mut Vec<u64>) -> Option<(i64, u64)> {
+        rows.clear();
+        if let ([run], [p]) = (self.runs.as_slice(), self.pos.as_mut_slice()) {
+            // One run (one part): a plain walk.
+            let &(value, _) = run.get(*p)?;
+            let start = *p;
+            while run.get(*p).is_some_and(|&(v, _)| v == value) {
+                *p += 1;
+            }
+            let group = &run[start..*p];
+            rows.extend(group.iter().take(PARTIAL_LIMIT).map(|&(_, row)| row));
+            return Some((value, group.len() as u64));
+        }
+        let ((value, _), _) = self.head()?;
+        let mut count = 0u64;
+        while let Some(((v, row), r)) = self.head() {
+            if v != value {
+                break;
+            }
+            self.pos[r] += 1;
+            count += 1;
+            if rows.len() < PARTIAL_LIMIT {
+                rows.push(row);
+            }
+        }
+        Some((value, count))
+    }
 }
 
 impl UniqueAcc {
+    fn new(check: &Check, limits: &Limits, types: &[DataType]) -> UniqueAcc {
+        let is_text =
+            |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+        let text = match types {
+            [DataType::Dictionary(_, v)] => is_text(v),
+            [t] => is_text(t),
+            _ => false,
+        };
+        let ints = types.len() == 1 && is_int_type(&types[0]);
+        UniqueAcc {
+            max_values: limits.unique_max_values,
+            max_value_bytes: limits.max_value_bytes,
+            names: check.columns.clone(),
+            ints: (ints || text).then(Vec::new),
+            ints_text: text,
+            ..Default::default()
+        }
+    }
+
     fn note(&mut self, row: u64, value: Value) {
         if self.partial.len() < PARTIAL_LIMIT {
             self.partial.insert(row, value);
@@ -705,34 +869,116 @@ impl UniqueAcc {
         }
     }
 
+    fn int_value(&self, v: i64) -> Value {
+        if self.ints_text {
+            Value::String(v.to_string())
+        } else {
+            Value::from(v)
+        }
+    }
+
+    /// What the values held take, by estimate.
+    fn held_bytes(&self) -> u64 {
+        let ints = self.ints.as_ref().map_or(0, |v| v.capacity() as u64)
+            + self
+                .int_runs
+                .iter()
+                .map(|r| r.capacity() as u64)
+                .sum::<u64>();
+        ints * INT_PAIR_BYTES + self.seen.len() as u64 * UNIQUE_BYTES_PER_VALUE + self.key_bytes
+    }
+
+    /// Past the budget: (rows seen, bytes held then), so that the engine can
+    /// size the partitions of another go.
+    pub fn overflow(&self) -> Option<(u64, u64)> {
+        self.overflow
+    }
+
+    fn check_budget(&mut self) {
+        if self.budget > 0 && self.overflow.is_none() && self.held_bytes() > self.budget {
+            self.overflow = Some((self.rows_seen, self.held_bytes()));
+            self.release();
+        }
+    }
+
+    /// Lets go of the values held (the result is not going to be used).
+    fn release(&mut self) {
+        self.seen = FastMap::default();
+        self.key_bytes = 0;
+        if let Some(v) = &mut self.ints {
+            *v = Vec::new();
+        }
+        self.int_runs = Vec::new();
+        self.partial.clear();
+    }
+
     fn close_partition(&mut self) {
         self.settle_ints();
         self.distinct_before += self.seen.len() as u64;
         self.seen = FastMap::default();
+        self.key_bytes = 0;
+    }
+
+    /// Takes the collected pairs, every run of them sorted, to be walked in
+    /// (value, row) order.
+    fn int_groups(&mut self) -> Option<IntGroups> {
+        let mut runs = std::mem::take(&mut self.int_runs);
+        runs.push(self.ints.take()?);
+        for run in &mut runs {
+            run.sort_unstable();
+        }
+        let pos = vec![0; runs.len()];
+        Some(IntGroups { runs, pos })
     }
 
     /// Counts the duplicates among the collected integers and lets them go.
     fn settle_ints(&mut self) {
-        let Some(mut values) = self.ints.take() else {
+        let Some(mut groups) = self.int_groups() else {
             return;
         };
-        values.sort_unstable();
         let mut distinct = 0u64;
-        for group in values.chunk_by(|a, b| a.0 == b.0) {
+        let mut rows = Vec::new();
+        while let Some((v, count)) = groups.next_group(&mut rows) {
             distinct += 1;
-            if group.len() >= 2 {
-                self.duplicated_rows += group.len() as u64;
+            if count >= 2 {
+                self.duplicated_rows += count;
                 // Rows come sorted: only the lowest can enter the partial list.
-                for &(v, row) in group.iter().take(PARTIAL_LIMIT) {
-                    self.note(row, Value::from(v));
+                for &row in &rows {
+                    let value = self.int_value(v);
+                    self.note(row, value);
                 }
             }
         }
+        drop(groups);
         self.distinct_before += distinct;
         if self.max_values > 0 && self.distinct_before > self.max_values && self.error.is_none() {
             self.error = Some(too_many_values(self.max_values, None));
         }
         self.ints = Some(Vec::new());
+    }
+
+    /// A string column met a value that is not a canonical integer: the
+    /// collected values move into the map, which goes on from there.
+    fn ints_into_map(&mut self) {
+        let Some(mut groups) = self.int_groups() else {
+            return;
+        };
+        let mut rows = Vec::new();
+        while let Some((v, count)) = groups.next_group(&mut rows) {
+            let first = rows.first().copied().unwrap_or_default();
+            let text = v.to_string();
+            self.key_bytes += text.len() as u64;
+            if count >= 2 {
+                self.duplicated_rows += count;
+                for &row in &rows {
+                    self.note(row, Value::String(text.clone()));
+                }
+            }
+            self.seen.insert(
+                RowKey::One(Key::Str(text.into())),
+                (first, u32::try_from(count).unwrap_or(u32::MAX)),
+            );
+        }
     }
 
     /// Takes in a later partition's results (its keys are disjoint from
@@ -748,6 +994,10 @@ impl UniqueAcc {
             self.error = other.error;
             return;
         }
+        if other.overflow.is_some() {
+            self.overflow = other.overflow;
+            return;
+        }
         self.distinct_before += other.distinct_before + other.seen.len() as u64;
         self.duplicated_rows += other.duplicated_rows;
         for (row, value) in other.partial {
@@ -761,20 +1011,41 @@ impl UniqueAcc {
         if self.error.is_some() {
             return;
         }
-        if let (Some(a), Some(b)) = (&mut self.ints, other.ints.take()) {
-            a.extend(b);
-            return;
-        }
         if other.error.is_some() {
             self.error = other.error;
-            self.seen = FastMap::default();
+            self.release();
             return;
+        }
+        if self.overflow.is_some() || other.overflow.is_some() {
+            let (ra, ba) = self.overflow.unwrap_or((self.rows_seen, self.held_bytes()));
+            let (rb, bb) = other
+                .overflow
+                .unwrap_or((other.rows_seen, other.held_bytes()));
+            self.overflow = Some((ra + rb, ba + bb));
+            self.rows_seen += other.rows_seen;
+            self.release();
+            return;
+        }
+        self.rows_seen += other.rows_seen;
+        match (&mut self.ints, other.ints.take()) {
+            (Some(_), Some(b)) => {
+                self.int_runs.push(b);
+                self.int_runs.append(&mut other.int_runs);
+                return;
+            }
+            (Some(_), None) => self.ints_into_map(),
+            (None, Some(b)) => {
+                other.ints = Some(b);
+                other.ints_into_map();
+            }
+            (None, None) => {}
         }
         // Every row of a value seen more than once is unexpected: a value
         // seen once on each side makes both its rows duplicates.
         for (row, value) in other.partial {
             self.note(row, value);
         }
+        self.key_bytes += other.key_bytes;
         for (key, (first_b, count_b)) in other.seen {
             match self.seen.get_mut(&key) {
                 None => {
@@ -803,7 +1074,7 @@ impl UniqueAcc {
         }
         if self.max_values > 0 && self.seen.len() as u64 > self.max_values {
             self.error = Some(too_many_values(self.max_values, None));
-            self.seen = FastMap::default();
+            self.release();
         }
     }
 
@@ -820,42 +1091,112 @@ impl UniqueAcc {
         Value::Object(map)
     }
 
-    fn update(&mut self, kind: &CheckKind, cols: &[&Col], row_offset: u64) {
-        let n = cols[0].len();
+    /// Makes room in `ints` for `more` pairs without growing past the budget.
+    fn reserve_ints(&mut self, more: usize) {
+        let budget_pairs = (self.budget / INT_PAIR_BYTES) as usize;
+        if let Some(values) = &mut self.ints {
+            let want = values.len() + more;
+            if want > values.capacity() {
+                let mut cap = (values.capacity() * 2).max(want).max(1024);
+                if budget_pairs > 0 {
+                    cap = cap.min(budget_pairs.max(want));
+                }
+                values.reserve_exact(cap - values.len());
+            }
+        }
+    }
+
+    /// Collects the rows of a batch as integers while they are; returns the
+    /// row the map has to go on from (`n` when all were collected).
+    fn collect_ints(&mut self, col: &Col, row_offset: u64, counts: bool) -> usize {
+        let n = col.len();
         let (part, parts) = self.partition;
-        // Rows and missing rows are counted by the first partition only.
-        let counts = part == 0;
-        if counts {
-            self.element += n as u64;
-        }
-        if self.error.is_some() {
-            return;
-        }
-        let ignore = match kind {
-            CheckKind::CompoundUnique(ignore) => *ignore,
-            _ => IgnoreRows::AllMissing,
+        self.reserve_ints(n);
+        let Some(values) = &mut self.ints else {
+            return 0;
         };
-        let hasher = std::hash::BuildHasherDefault::<FoldHasher>::default();
-        if let (Some(values), [Col::Int(a)]) = (&mut self.ints, cols) {
+        if let Col::Int(a) = col {
             for i in 0..n {
                 if a.is_null(i) {
                     self.missing += counts as u64;
                     continue;
                 }
                 let v = a.value(i);
-                if parts > 1 && std::hash::BuildHasher::hash_one(&hasher, v) % parts != part {
+                if !in_partition(hash_of(&v), (part, parts)) {
                     continue;
                 }
                 values.push((v, row_offset + i as u64));
             }
-            return;
+            return n;
+        }
+        if !self.ints_text {
+            return 0;
         }
         for i in 0..n {
+            let s = match col.cell(i) {
+                Cell::Null => {
+                    self.missing += counts as u64;
+                    continue;
+                }
+                Cell::Str(s) => s,
+                _ => {
+                    self.ints_into_map();
+                    return i;
+                }
+            };
+            let Some(v) = canonical_int(s) else {
+                self.ints_into_map();
+                return i;
+            };
+            if !in_partition(hash_of(&v), (part, parts)) {
+                continue;
+            }
+            values.push((v, row_offset + i as u64));
+        }
+        n
+    }
+
+    fn update(&mut self, kind: &CheckKind, cols: &[&Col], row_offset: u64) {
+        let n = cols[0].len();
+        // Rows and missing rows are counted by the first partition only.
+        let counts = self.partition.0 == 0;
+        if counts {
+            self.element += n as u64;
+        }
+        self.rows_seen += n as u64;
+        if self.error.is_some() || self.overflow.is_some() {
+            return;
+        }
+        let ignore = match kind {
+            CheckKind::CompoundUnique(ignore) => *ignore,
+            _ => IgnoreRows::AllMissing,
+        };
+        let start = match (&self.ints, cols) {
+            (Some(_), [col]) => self.collect_ints(col, row_offset, counts),
+            _ => 0,
+        };
+        if self.ints.is_none() {
+            self.update_map(cols, ignore, start, row_offset, counts);
+        }
+        self.check_budget();
+    }
+
+    fn update_map(
+        &mut self,
+        cols: &[&Col],
+        ignore: IgnoreRows,
+        start: usize,
+        row_offset: u64,
+        counts: bool,
+    ) {
+        let n = cols[0].len();
+        let (part, parts) = self.partition;
+        for i in start..n {
             let row = row_offset + i as u64;
             for col in cols {
                 if let Some(e) = oversized(col.cell(i), row, self.max_value_bytes) {
                     self.error = Some(e);
-                    self.seen = FastMap::default();
+                    self.release();
                     return;
                 }
             }
@@ -864,11 +1205,18 @@ impl UniqueAcc {
             {
                 self.error = Some(too_many_values(self.seen.len() as u64, Some(row)));
                 // Give the memory back at once.
-                self.seen = FastMap::default();
+                self.release();
                 return;
             }
             let key = if cols.len() == 1 {
-                match key_of(cols[0].cell(i)) {
+                let cell = cols[0].cell(i);
+                // A string outside this partition is skipped before it is copied.
+                if let (Cell::Str(s) | Cell::Text(s), true) = (cell, parts > 1) {
+                    if !in_partition(text_hash(s), (part, parts)) {
+                        continue;
+                    }
+                }
+                match key_of(cell) {
                     Some(k) => RowKey::One(k),
                     None => {
                         self.missing += counts as u64;
@@ -888,19 +1236,25 @@ impl UniqueAcc {
                 }
                 RowKey::Many(keys)
             };
-            if parts > 1 && std::hash::BuildHasher::hash_one(&hasher, &key) % parts != part {
+            if !in_partition(partition_hash(&key), (part, parts)) {
                 continue;
             }
+            let key_len = match &key {
+                RowKey::One(Key::Str(s)) => s.len() as u64,
+                _ => 0,
+            };
             let entry = self.seen.entry(key).or_insert((row, 0));
             entry.1 += 1;
             let (first, count) = *entry;
-            if count == 2 {
+            if count == 1 {
+                self.key_bytes += key_len;
+            } else if count == 2 {
                 self.duplicated_rows += 2;
                 // The first occurrence may be in an earlier batch; its value is this one.
                 let value = self.row_value(cols, i);
                 self.note(first, value.clone());
                 self.note(row, value);
-            } else if count > 2 {
+            } else {
                 self.duplicated_rows += 1;
                 let value = self.row_value(cols, i);
                 self.note(row, value);
@@ -912,6 +1266,11 @@ impl UniqueAcc {
         self.settle_ints();
         if let Some(e) = self.error {
             return Outcome::exception(e);
+        }
+        if self.overflow.is_some() {
+            return Outcome::exception(
+                "internal: the uniqueness check went past its memory budget".into(),
+            );
         }
         let partial: Vec<Value> = self.partial.into_values().collect();
         map_outcome(
@@ -1150,6 +1509,54 @@ impl TypeAcc {
                     (self.element - self.missing, self.sample)
                 };
                 map_outcome(self.element, self.missing, unexpected, partial, mostly)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_integers_are_one_to_one_with_their_text() {
+        for s in [
+            "0",
+            "7",
+            "-7",
+            "12",
+            "9223372036854775807",
+            "-9223372036854775808",
+        ] {
+            let v = canonical_int(s).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!(v.to_string(), s);
+        }
+        for s in [
+            "",
+            "-",
+            "-0",
+            "00",
+            "07",
+            "+7",
+            " 7",
+            "7 ",
+            "1e3",
+            "1.0",
+            "٣",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+        ] {
+            assert_eq!(canonical_int(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn partitions_cover_the_hash_range_once() {
+        for parts in [1u64, 2, 3, 7, 64] {
+            for h in [0u64, 1, u64::MAX / 3, u64::MAX / 2, u64::MAX - 1, u64::MAX] {
+                let owners = (0..parts).filter(|&p| in_partition(h, (p, parts))).count();
+                assert_eq!(owners, 1, "hash {h} in {parts} partitions");
             }
         }
     }

@@ -5,153 +5,147 @@
 
 use std::collections::HashMap;
 
-use arrow_array::{Array, StringArray};
+use arrow_array::Array;
+use regex::Regex;
 
 use super::column::Col;
 use crate::suite::{Bound, CheckKind, Range};
 
-/// One row's verdict.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Missing,
-    Expected,
-    Unexpected,
-}
-
 /// Distinct strings a regex verdict is remembered for, per batch.
 const REGEX_CACHE: usize = 4096;
 
-/// Judges every row of `col` for `kind` and hands each verdict to `visit`
-/// (row, verdict). `None` when there is no fast path for the combination.
+/// Judges every row of `col` for `kind`: hands each unexpected row to
+/// `unexpected` and returns how many rows were missing. `None` when there
+/// is no fast path for the combination. Rows that pass cost no call: most
+/// rows of most files pass.
 pub fn judge_rows(
     kind: &CheckKind,
     col: &Col,
-    visit: &mut dyn FnMut(usize, Verdict),
-) -> Option<()> {
-    use Verdict::*;
+    regex: Option<&Regex>,
+    unexpected: &mut dyn FnMut(usize),
+) -> Option<u64> {
     let n = col.len();
     if let Col::Dict(keys, values) = col {
         if values.null_count() > 0 {
             return None;
         }
+        if let CheckKind::NotNull | CheckKind::BeNull = kind {
+            let want_null = matches!(kind, CheckKind::BeNull);
+            if want_null || keys.null_count() > 0 {
+                (0..n)
+                    .filter(|&i| keys.is_null(i) != want_null)
+                    .for_each(&mut *unexpected);
+            }
+            return Some(0);
+        }
         // Judge each distinct value once, then every row by its key.
-        let expected: Vec<bool> = match kind {
-            CheckKind::NotNull | CheckKind::BeNull => {
-                let want_null = matches!(kind, CheckKind::BeNull);
-                for i in 0..n {
-                    if keys.is_null(i) != want_null {
-                        visit(i, Unexpected);
-                    }
-                }
-                return Some(());
-            }
-            _ => {
-                let judge = string_judge(kind)?;
-                (0..values.len()).map(|v| judge(values.value(v))).collect()
-            }
-        };
+        let judge = string_judge(kind, regex)?;
+        let expected: Vec<bool> = (0..values.len()).map(|v| judge(values.value(v))).collect();
+        if expected.iter().all(|&e| e) {
+            return Some(keys.null_count() as u64);
+        }
         let k = keys.values();
         for i in 0..n {
-            if keys.is_null(i) {
-                visit(i, Missing);
-            } else {
-                let ok = expected.get(k[i] as usize).copied().unwrap_or(false);
-                visit(i, if ok { Expected } else { Unexpected });
+            if !keys.is_null(i) && !expected.get(k[i] as usize).copied().unwrap_or(false) {
+                unexpected(i);
             }
         }
-        return Some(());
+        return Some(keys.null_count() as u64);
     }
+    let mut missing = 0u64;
     match (kind, col) {
         (CheckKind::NotNull | CheckKind::BeNull, _) => {
             let want_null = matches!(kind, CheckKind::BeNull);
             if let Col::Float(a) = col {
                 for i in 0..n {
                     let null = a.is_null(i) || a.value(i).is_nan();
-                    visit(
-                        i,
-                        if null == want_null {
-                            Expected
-                        } else {
-                            Unexpected
-                        },
-                    );
-                }
-                return Some(());
-            }
-            let nulls = null_mask(col)?;
-            match nulls {
-                None if !want_null => {}
-                None => (0..n).for_each(|i| visit(i, Unexpected)),
-                Some(is_null) => {
-                    for (i, null) in is_null.into_iter().enumerate() {
-                        if null != want_null {
-                            visit(i, Unexpected);
-                        }
+                    if null != want_null {
+                        unexpected(i);
                     }
                 }
+                return Some(0);
             }
-            Some(())
+            let array = plain_array(col)?;
+            if array.null_count() == 0 && !want_null {
+                return Some(0);
+            }
+            (0..n)
+                .filter(|&i| array.is_null(i) != want_null)
+                .for_each(&mut *unexpected);
+            Some(0)
         }
         (CheckKind::Between(range), Col::Int(_) | Col::UInt(_) | Col::Float(_)) => {
             let (lo, hi) = numeric_bounds(range)?;
             numbers(col, &mut |i, x| match x {
-                None => visit(i, Missing),
+                None => missing += 1,
                 Some(x) => {
                     let ok = lo.is_none_or(|m| if range.strict_min { x > m } else { x >= m })
                         && hi.is_none_or(|m| if range.strict_max { x < m } else { x <= m });
-                    visit(i, if ok { Expected } else { Unexpected });
+                    if !ok {
+                        unexpected(i);
+                    }
                 }
-            })
+            })?;
+            Some(missing)
         }
         (CheckKind::InSet(set) | CheckKind::NotInSet(set), _) => {
             let inside = matches!(kind, CheckKind::InSet(_));
-            let judge = |hit: bool| if hit == inside { Expected } else { Unexpected };
             match col {
-                Col::Str(a) => strings(a, &mut |i, s| match s {
-                    None => visit(i, Missing),
-                    Some(s) => visit(i, judge(set.contains_str(s))),
+                Col::Str(_) => texts(col, &mut |i, s| match s {
+                    None => missing += 1,
+                    Some(s) if set.contains_str(s) != inside => unexpected(i),
+                    Some(_) => {}
                 }),
                 Col::Int(_) | Col::UInt(_) | Col::Float(_) => numbers(col, &mut |i, x| match x {
-                    None => visit(i, Missing),
-                    Some(x) => visit(i, judge(set.contains_num(x))),
+                    None => missing += 1,
+                    Some(x) if set.contains_num(x) != inside => unexpected(i),
+                    Some(_) => {}
                 }),
                 _ => None,
-            }
+            }?;
+            Some(missing)
         }
         (
             CheckKind::LengthsBetween { .. } | CheckKind::LengthEqual(_),
             Col::Str(a) | Col::Text(a),
         ) => {
-            strings(a, &mut |i, s| match s {
-                None => visit(i, Missing),
-                Some(s) => {
-                    // GX counts characters (Python's len of the text).
-                    let len = if s.is_ascii() {
-                        s.len()
-                    } else {
-                        s.chars().count()
-                    };
-                    let ok = match kind {
-                        CheckKind::LengthEqual(want) => len as u64 == *want,
-                        CheckKind::LengthsBetween { min, max } => {
-                            let len = len as f64;
-                            min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m)
-                        }
-                        _ => true,
-                    };
-                    visit(i, if ok { Expected } else { Unexpected });
+            let ok = |len: usize| length_ok(kind, len);
+            // GX counts characters (Python's len of the text); in ASCII text
+            // that is the bytes between two offsets.
+            let ascii = a.value_data().is_ascii();
+            let offsets = a.value_offsets();
+            for i in 0..n {
+                if a.is_null(i) {
+                    missing += 1;
+                    continue;
                 }
-            })
+                let len = if ascii {
+                    (offsets[i + 1] - offsets[i]) as usize
+                } else {
+                    char_len(a.value(i))
+                };
+                if !ok(len) {
+                    unexpected(i);
+                }
+            }
+            Some(missing)
         }
-        (CheckKind::MatchRegex(re) | CheckKind::NotMatchRegex(re), Col::Str(a) | Col::Text(a)) => {
+        (CheckKind::MatchRegex(re) | CheckKind::NotMatchRegex(re), Col::Str(_) | Col::Text(_)) => {
+            let re = regex.unwrap_or(re);
             let want = matches!(kind, CheckKind::MatchRegex(_));
-            // Bronze columns repeat values: remember the verdict per value.
+            // Bronze columns repeat values: remember the verdict per value,
+            // while remembering pays (values seen again).
             let mut seen: HashMap<&str, bool> = HashMap::new();
-            strings(a, &mut |i, s| match s {
-                None => visit(i, Missing),
+            let mut hits = 0usize;
+            texts(col, &mut |i, s| match s {
+                None => missing += 1,
                 Some(s) => {
-                    let hit = match seen.get(s) {
-                        Some(&h) => h,
+                    let cache = seen.len() < REGEX_CACHE || hits * 4 >= i;
+                    let hit = match cache.then(|| seen.get(s)).flatten() {
+                        Some(&h) => {
+                            hits += 1;
+                            h
+                        }
                         None => {
                             let h = re.is_match(s);
                             if seen.len() < REGEX_CACHE {
@@ -160,11 +154,26 @@ pub fn judge_rows(
                             h
                         }
                     };
-                    visit(i, if hit == want { Expected } else { Unexpected });
+                    if hit != want {
+                        unexpected(i);
+                    }
                 }
-            })
+            })?;
+            Some(missing)
         }
         _ => None,
+    }
+}
+
+/// Whether a length (in characters) passes a length check.
+fn length_ok(kind: &CheckKind, len: usize) -> bool {
+    match kind {
+        CheckKind::LengthEqual(want) => len as u64 == *want,
+        CheckKind::LengthsBetween { min, max } => {
+            let len = len as f64;
+            min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m)
+        }
+        _ => true,
     }
 }
 
@@ -172,7 +181,7 @@ pub fn judge_rows(
 /// strings by their text alone.
 type StrJudge<'a> = Box<dyn Fn(&str) -> bool + 'a>;
 
-fn string_judge(kind: &CheckKind) -> Option<StrJudge<'_>> {
+fn string_judge<'a>(kind: &'a CheckKind, regex: Option<&'a Regex>) -> Option<StrJudge<'a>> {
     Some(match kind {
         CheckKind::InSet(set) => Box::new(move |s| set.contains_str(s)),
         CheckKind::NotInSet(set) => Box::new(move |s| !set.contains_str(s)),
@@ -181,8 +190,14 @@ fn string_judge(kind: &CheckKind) -> Option<StrJudge<'_>> {
             let len = char_len(s) as f64;
             min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m)
         }),
-        CheckKind::MatchRegex(re) => Box::new(move |s| re.is_match(s)),
-        CheckKind::NotMatchRegex(re) => Box::new(move |s| !re.is_match(s)),
+        CheckKind::MatchRegex(re) => {
+            let re = regex.unwrap_or(re);
+            Box::new(move |s| re.is_match(s))
+        }
+        CheckKind::NotMatchRegex(re) => {
+            let re = regex.unwrap_or(re);
+            Box::new(move |s| !re.is_match(s))
+        }
         _ => return None,
     })
 }
@@ -196,21 +211,17 @@ fn char_len(s: &str) -> usize {
     }
 }
 
-/// Which rows are null; `Some(None)` when none is. `None` for columns
-/// where a null is not simply Arrow's (floats: NaN is missing too).
-fn null_mask(col: &Col) -> Option<Option<Vec<bool>>> {
-    let array: &dyn Array = match col {
+/// The Arrow array of a column whose nulls are simply Arrow's (not floats:
+/// NaN is missing too).
+fn plain_array(col: &Col) -> Option<&dyn Array> {
+    Some(match col {
         Col::Str(a) | Col::Text(a) => a,
         Col::Int(a) | Col::Time(a) => a,
         Col::UInt(a) => a,
         Col::Bool(a) => a,
         Col::Date(a) => a,
         Col::Float(_) | Col::Dict(..) => return None,
-    };
-    if array.null_count() == 0 {
-        return Some(None);
-    }
-    Some(Some((0..array.len()).map(|i| array.is_null(i)).collect()))
+    })
 }
 
 /// Both bounds when each is a number or absent.
@@ -253,7 +264,11 @@ fn numbers(col: &Col, f: &mut dyn FnMut(usize, Option<f64>)) -> Option<()> {
     Some(())
 }
 
-fn strings<'a>(a: &'a StringArray, f: &mut dyn FnMut(usize, Option<&'a str>)) -> Option<()> {
+/// Each row of a text column, `None` when null.
+fn texts<'a>(col: &'a Col, f: &mut dyn FnMut(usize, Option<&'a str>)) -> Option<()> {
+    let (Col::Str(a) | Col::Text(a)) = col else {
+        return None;
+    };
     if a.null_count() == 0 {
         (0..a.len()).for_each(|i| f(i, Some(a.value(i))));
     } else {

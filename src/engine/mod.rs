@@ -88,13 +88,29 @@ pub async fn open(
     ),
     ReadError,
 > {
+    open_with(store, entry, Default::default()).await
+}
+
+/// Opens a parquet file with reader options (e.g. to load the offset index,
+/// with which a reader of a few rows fetches only their pages).
+pub async fn open_with(
+    store: &Store,
+    entry: &Entry,
+    options: parquet::arrow::arrow_reader::ArrowReaderOptions,
+) -> Result<
+    (
+        ParquetRecordBatchStreamBuilder<crate::store::StoreReader>,
+        crate::store::StoreReader,
+    ),
+    ReadError,
+> {
     if entry.size == 0 {
         return Err(ReadError::corrupt(
             "not a parquet file: the file is empty (0 bytes)",
         ));
     }
     let reader = store.parquet_reader(entry);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader.clone())
+    let builder = ParquetRecordBatchStreamBuilder::new_with_options(reader.clone(), options)
         .await
         .map_err(|e| classify(&e))?;
     check_chunks(builder.metadata(), entry.size)?;
@@ -227,11 +243,14 @@ fn to_result(check: &Check, outcome: Outcome) -> ExpectationResult {
 
 /// What a scan of the file computes: the value checks of a suite, each over
 /// its columns' positions in the projected batches.
+#[derive(Clone, Copy)]
 struct ScanPlan<'a> {
     suite: &'a CompiledSuite,
     limits: &'a Limits,
     /// Hash partition (i, n) of the uniqueness checks' values.
     partition: (u64, u64),
+    /// Bytes each uniqueness check may hold (shared by parallel parts).
+    unique_budget: u64,
     /// (check position in the suite, positions of its columns)
     scans: &'a [(usize, Vec<usize>)],
     /// Arrow types of the projected columns.
@@ -240,23 +259,34 @@ struct ScanPlan<'a> {
 
 type ScanOutput = (Vec<Accumulator>, Vec<Option<String>>);
 
-/// The reader's view of the file for scans: string columns come as
-/// dictionaries (keys into the distinct values, as parquet stores them), so
-/// that string checks judge each distinct value once.
+/// The reader's view of the file for scans: string columns that parquet
+/// stores wholly as dictionaries come as dictionaries (keys into the
+/// distinct values), so that string checks judge each distinct value once.
+/// Other string columns are read as they are: the reader would have to
+/// build a dictionary from their values, which costs more than it saves.
 fn scan_metadata(
     builder: &ParquetRecordBatchStreamBuilder<crate::store::StoreReader>,
 ) -> Result<parquet::arrow::arrow_reader::ArrowReaderMetadata, ReadError> {
     use arrow_schema::{DataType, Field, Schema};
     use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let schema = builder.schema();
+    let meta = builder.metadata();
+    let all_dictionary = |name: &str| {
+        parquet::arrow::parquet_column(builder.parquet_schema(), schema, name).is_some_and(
+            |(leaf, _)| {
+                meta.row_groups()
+                    .iter()
+                    .all(|rg| dictionary_encoded(rg.column(leaf)))
+            },
+        )
+    };
     let fields: Vec<Field> = schema
         .fields()
         .iter()
         .map(|f| match f.data_type() {
-            DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Dictionary(
-                Box::new(DataType::Int32),
-                Box::new(DataType::Utf8),
-            )),
+            DataType::Utf8 if all_dictionary(f.name()) => f.as_ref().clone().with_data_type(
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            ),
             _ => f.as_ref().clone(),
         })
         .collect();
@@ -275,18 +305,36 @@ fn scan_metadata(
     }
 }
 
-/// Bytes a uniqueness check holds per distinct value (map entry, key, slack).
-const UNIQUE_BYTES_PER_VALUE: u64 = 96;
+/// Whether every data page of a column chunk is dictionary encoded, as its
+/// page encoding statistics say (unknown counts as no).
+fn dictionary_encoded(chunk: &parquet::file::metadata::ColumnChunkMetaData) -> bool {
+    use parquet::basic::{Encoding, PageType};
+    let dict = |e: Encoding| matches!(e, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY);
+    if chunk.dictionary_page_offset().is_none() {
+        return false;
+    }
+    if let Some(mask) = chunk.page_encoding_stats_mask() {
+        return mask.is_only(Encoding::PLAIN_DICTIONARY) || mask.is_only(Encoding::RLE_DICTIONARY);
+    }
+    chunk.page_encoding_stats().is_some_and(|stats| {
+        stats
+            .iter()
+            .filter(|s| matches!(s.page_type, PageType::DATA_PAGE | PageType::DATA_PAGE_V2))
+            .all(|s| dict(s.encoding))
+    })
+}
 
-/// ... and for a single integer column: a (value, row) pair, with room for
-/// the vector to grow.
-const INT_BYTES_PER_VALUE: u64 = 32;
+/// Passes a uniqueness check may take before it gives up.
+const MAX_UNIQUE_PASSES: u64 = 4096;
 
-/// Hash partitions a uniqueness check needs to stay within
-/// `limits.unique_memory_mb` on a file of `rows` rows (1: one pass).
-fn unique_partitions(rows: u64, per_value: u64, limits: &Limits) -> u64 {
-    let budget = limits.unique_memory_mb.max(1) << 20;
-    (rows * per_value).div_ceil(budget).max(1)
+/// Partitions for the next go of a uniqueness check that ran out of budget
+/// with `parts` partitions: the bytes it held after the rows it saw,
+/// extended to the whole file, with a quarter to spare; at least twice as
+/// many as before.
+fn more_partitions(parts: u64, (seen, held): (u64, u64), rows: u64, budget: u64) -> u64 {
+    let whole = held as f64 * rows.max(1) as f64 / seen.max(1) as f64 * 1.25;
+    let factor = (whole / budget.max(1) as f64).ceil().max(2.0);
+    parts.saturating_mul(factor.min(MAX_UNIQUE_PASSES as f64 + 1.0) as u64)
 }
 
 /// Files with fewer rows are scanned by one thread.
@@ -315,6 +363,11 @@ async fn scan(
     }
     // Each part decodes on its own thread; borrowing the plan needs scoped
     // threads, which drive the parts' I/O through the runtime's handle.
+    // The parts share the uniqueness budget.
+    let plan = &ScanPlan {
+        unique_budget: plan.unique_budget / parts.len() as u64,
+        ..*plan
+    };
     let outputs: Vec<Result<ScanOutput, ReadError>> = tokio::task::block_in_place(|| {
         std::thread::scope(|s| {
             let threads: Vec<_> = parts
@@ -405,7 +458,7 @@ async fn scan_part(
             let types: Vec<arrow_schema::DataType> =
                 colpos.iter().map(|&c| plan.types[c].clone()).collect();
             let mut acc = Accumulator::new(&plan.suite.checks[*pos], plan.limits, &types);
-            acc.set_partition(plan.partition.0, plan.partition.1);
+            acc.set_partition(plan.partition.0, plan.partition.1, plan.unique_budget);
             acc
         })
         .collect();
@@ -510,94 +563,109 @@ pub async fn validate_with(
             })
             .collect();
         let arrow_meta = scan_metadata(&builder)?;
-        // Uniqueness on a file too large for its memory budget gets passes of
-        // its own, one hash partition of the values each.
-        let unique_parts = |pos: usize| -> u64 {
-            let check = &suite.checks[pos];
-            if !matches!(check.kind, CheckKind::Unique | CheckKind::CompoundUnique(_)) {
-                return 1;
-            }
-            let ints = check.columns.len() == 1
-                && column_index(&schema, &check.columns[0])
-                    .is_some_and(|i| checks::is_int_type(schema.field(i).data_type()));
-            let per_value = if ints {
-                INT_BYTES_PER_VALUE
-            } else {
-                UNIQUE_BYTES_PER_VALUE
-            };
-            unique_partitions(rows, per_value, limits)
-        };
-        let (alone, together): (Vec<_>, Vec<_>) = scans
-            .iter()
-            .cloned()
-            .partition(|(pos, _)| unique_parts(*pos) > 1);
-        let mut accs: Vec<Option<Accumulator>> = scans.iter().map(|_| None).collect();
-        let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
-        // (the scans of a pass, the hash partition it keeps)
-        type Pass = (Vec<(usize, Vec<usize>)>, (u64, u64));
-        let mut passes: Vec<Pass> = Vec::new();
-        if !together.is_empty() {
-            passes.push((together, (0, 1)));
-        }
-        for one in alone {
-            let parts = unique_parts(one.0);
-            for p in 0..parts {
-                passes.push((vec![one.clone()], (p, parts)));
-            }
-        }
-        for (pass_scans, partition) in passes {
-            let mut wanted: Vec<usize> = pass_scans
+        let budget = limits.unique_memory_mb.max(1) << 20;
+        let roots: &[usize] = &roots;
+        let columns_of = |these: &[(usize, Vec<usize>)]| -> Vec<usize> {
+            let mut wanted: Vec<usize> = these
                 .iter()
                 .flat_map(|(_, cols)| cols.iter().map(|&c| roots[c]))
                 .collect();
             wanted.sort_unstable();
             wanted.dedup();
-            let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
-            // Positions in this pass's projection.
-            let local: Vec<(usize, Vec<usize>)> = pass_scans
-                .iter()
-                .map(|(pos, cols)| {
-                    let p = cols
-                        .iter()
-                        .map(|&c| wanted.binary_search(&roots[c]).unwrap_or_default())
-                        .collect();
-                    (*pos, p)
-                })
-                .collect();
-            let types: Vec<arrow_schema::DataType> = wanted
-                .iter()
-                .map(|&idx| schema.field(idx).data_type().clone())
-                .collect();
-            let plan = ScanPlan {
-                suite,
-                limits,
-                partition,
-                scans: &local,
-                types: &types,
-            };
-            let (pass_accs, errors) = scan(&arrow_meta, &reader, mask, &plan).await?;
-            for (e, &idx) in errors.into_iter().zip(&wanted) {
-                let at = roots.binary_search(&idx).unwrap_or_default();
+            wanted
+        };
+        // One pass over the file for every check; a uniqueness check that
+        // outgrows its memory budget on the way goes again, alone, in
+        // passes that each keep one hash partition of its values.
+        let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
+        let pass = |these: Vec<(usize, Vec<usize>)>, partition: (u64, u64)| {
+            let wanted = columns_of(&these);
+            let (arrow_meta, reader, schema) = (&arrow_meta, &reader, &schema);
+            async move {
+                let mask =
+                    ProjectionMask::roots(arrow_meta.parquet_schema(), wanted.iter().copied());
+                // Positions in this pass's projection.
+                let local: Vec<(usize, Vec<usize>)> = these
+                    .iter()
+                    .map(|(pos, cols)| {
+                        let p = cols
+                            .iter()
+                            .map(|&c| wanted.binary_search(&roots[c]).unwrap_or_default())
+                            .collect();
+                        (*pos, p)
+                    })
+                    .collect();
+                let types: Vec<arrow_schema::DataType> = wanted
+                    .iter()
+                    .map(|&idx| schema.field(idx).data_type().clone())
+                    .collect();
+                let plan = ScanPlan {
+                    suite,
+                    limits,
+                    partition,
+                    unique_budget: budget,
+                    scans: &local,
+                    types: &types,
+                };
+                let (accs, errors) = scan(arrow_meta, reader, mask, &plan).await?;
+                Ok::<_, ReadError>((accs, errors, wanted))
+            }
+        };
+        let mut note_errors = |errors: Vec<Option<String>>, wanted: &[usize]| {
+            for (e, idx) in errors.into_iter().zip(wanted) {
+                let at = roots.binary_search(idx).unwrap_or_default();
                 if conversion_errors[at].is_none() {
                     conversion_errors[at] = e;
                 }
             }
-            for ((pos, _), acc) in pass_scans.iter().zip(pass_accs) {
-                let slot = scans.iter().position(|(p, _)| p == pos).unwrap_or_default();
-                match &mut accs[slot] {
-                    None => accs[slot] = Some(acc),
-                    Some(first) => first.absorb_partition(acc),
+        };
+        let (first, errors, wanted) = pass(scans.clone(), (0, 1)).await?;
+        note_errors(errors, &wanted);
+        let mut accs: Vec<Result<Accumulator, String>> = first.into_iter().map(Ok).collect();
+        for (slot, one) in scans.iter().enumerate() {
+            let Some(mut pressure) = accs[slot].as_ref().ok().and_then(|a| a.unique_overflow())
+            else {
+                continue;
+            };
+            let mut parts = 1u64;
+            accs[slot] = loop {
+                parts = more_partitions(parts, pressure, rows, budget);
+                if parts > MAX_UNIQUE_PASSES {
+                    break Err(format!(
+                        "uniqueness of these values needs more than {MAX_UNIQUE_PASSES} passes within limits.unique_memory_mb ({} MiB); raise the limit",
+                        limits.unique_memory_mb
+                    ));
                 }
-            }
+                let mut merged: Option<Accumulator> = None;
+                for p in 0..parts {
+                    let (mut out, errors, wanted) = pass(vec![one.clone()], (p, parts)).await?;
+                    note_errors(errors, &wanted);
+                    let Some(acc) = out.pop() else {
+                        break;
+                    };
+                    match &mut merged {
+                        None => merged = Some(acc),
+                        Some(m) => m.absorb_partition(acc),
+                    }
+                    if let Some(o) = merged.as_ref().and_then(Accumulator::unique_overflow) {
+                        pressure = o;
+                        break;
+                    }
+                }
+                match merged {
+                    Some(acc) if acc.unique_overflow().is_none() => break Ok(acc),
+                    Some(_) => continue,
+                    None => break Err("internal: check was not scanned".into()),
+                }
+            };
         }
 
         for (acc, (pos, colpos)) in accs.into_iter().zip(&scans) {
             let check = &suite.checks[*pos];
             let error = colpos.iter().find_map(|&c| conversion_errors[c].clone());
             outcomes[*pos] = Some(match (error, acc) {
-                (Some(e), _) => Outcome::exception(e),
-                (None, Some(acc)) => acc.finish(&check.kind, check.mostly),
-                (None, None) => Outcome::exception("internal: check was not scanned".into()),
+                (Some(e), _) | (None, Err(e)) => Outcome::exception(e),
+                (None, Ok(acc)) => acc.finish(&check.kind, check.mostly),
             });
         }
     }

@@ -139,7 +139,11 @@ pub async fn profile_file(
     table: &str,
     settings: &Settings,
 ) -> Result<TableProfile, ReadError> {
-    let (builder, _) = engine::open(store, entry).await?;
+    // The sample's pages are found through the offset index, when the file
+    // has one, instead of decoding whole row groups to skip rows.
+    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+        .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
+    let (builder, _) = engine::open_with(store, entry, options).await?;
     let schema = builder.schema().clone();
     let total = engine::row_count(builder.metadata());
     let whole = settings.sample_rows == 0 || total <= settings.sample_rows;

@@ -259,10 +259,16 @@ impl ColumnStats {
             .chain(self.texts.values())
             .cloned()
             .collect();
-        values.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
-        });
+        // Most frequent first, ties by text; only values frequent enough to
+        // make the top are sorted, each shown as text once.
+        if top == 0 {
+            values.clear();
+        } else if values.len() > top {
+            let mut counts: Vec<u64> = values.iter().map(|v| v.1).collect();
+            let (_, &mut cut, _) = counts.select_nth_unstable_by(top - 1, |a, b| b.cmp(a));
+            values.retain(|v| v.1 >= cut);
+        }
+        values.sort_by_cached_key(|(v, n)| (std::cmp::Reverse(*n), v.to_string()));
         values.truncate(top);
         self.top_values = values;
     }
@@ -270,5 +276,33 @@ impl ColumnStats {
     /// Whether the distinct values were all tracked (no overflow).
     pub fn distinct_known(&self) -> bool {
         !self.overflow
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, StringArray};
+
+    use super::*;
+
+    #[test]
+    fn top_values_are_the_most_frequent_ties_by_text() {
+        // d ×4, then b, c, e ×2 (a tie across the cut), then a, f ×1.
+        let values = ["d", "e", "a", "d", "c", "b", "d", "e", "c", "f", "b", "d"];
+        let array = Arc::new(StringArray::from(values.to_vec())) as ArrayRef;
+        let mut stats = ColumnStats::new("c", array.data_type());
+        let none = HashSet::new();
+        stats.update(&Col::from_array(&array).unwrap(), &none, 100);
+        stats.finish(true, 3, &none);
+        let top: Vec<(String, u64)> = stats
+            .top_values
+            .iter()
+            .map(|(v, n)| (v.as_str().unwrap().to_string(), *n))
+            .collect();
+        let want = [("d", 4), ("b", 2), ("c", 2)].map(|(v, n)| (v.to_string(), n));
+        assert_eq!(top, want);
+        assert_eq!(stats.distinct, Some(6));
     }
 }
