@@ -757,14 +757,6 @@ fn text_hash(s: &str) -> u64 {
     }
 }
 
-/// The hash that places a key in a partition.
-fn partition_hash(key: &RowKey) -> u64 {
-    match key {
-        RowKey::One(Key::Str(s)) => text_hash(s),
-        _ => hash_of(key),
-    }
-}
-
 /// Partition `part` of `parts` keeps the keys whose hash falls in its share
 /// of the hash range.
 fn in_partition(hash: u64, (part, parts): (u64, u64)) -> bool {
@@ -1216,13 +1208,19 @@ impl UniqueAcc {
                         continue;
                     }
                 }
-                match key_of(cell) {
+                let key = match key_of(cell) {
                     Some(k) => RowKey::One(k),
                     None => {
                         self.missing += counts as u64;
                         continue;
                     }
+                };
+                if !matches!(key, RowKey::One(Key::Str(_)))
+                    && !in_partition(hash_of(&key), (part, parts))
+                {
+                    continue;
                 }
+                key
             } else {
                 let keys: Box<[Option<Key>]> = cols.iter().map(|c| key_of(c.cell(i))).collect();
                 let skip = match ignore {
@@ -1234,11 +1232,12 @@ impl UniqueAcc {
                     self.missing += counts as u64;
                     continue;
                 }
-                RowKey::Many(keys)
+                let key = RowKey::Many(keys);
+                if !in_partition(hash_of(&key), (part, parts)) {
+                    continue;
+                }
+                key
             };
-            if !in_partition(partition_hash(&key), (part, parts)) {
-                continue;
-            }
             let key_len = match &key {
                 RowKey::One(Key::Str(s)) => s.len() as u64,
                 _ => 0,

@@ -3,11 +3,10 @@
 //! types. Each judges exactly as the general path in `checks` does; a
 //! combination without a fast path returns `None` and takes that path.
 
-use std::collections::HashMap;
-
 use arrow_array::Array;
 use regex::Regex;
 
+use super::checks::FastMap;
 use super::column::Col;
 use crate::suite::{Bound, CheckKind, Range};
 
@@ -135,7 +134,7 @@ pub fn judge_rows(
             let want = matches!(kind, CheckKind::MatchRegex(_));
             // Bronze columns repeat values: remember the verdict per value,
             // while remembering pays (values seen again).
-            let mut seen: HashMap<&str, bool> = HashMap::new();
+            let mut seen: FastMap<&str, bool> = FastMap::default();
             let mut hits = 0usize;
             texts(col, &mut |i, s| match s {
                 None => missing += 1,

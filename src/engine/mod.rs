@@ -565,21 +565,18 @@ pub async fn validate_with(
         let arrow_meta = scan_metadata(&builder)?;
         let budget = limits.unique_memory_mb.max(1) << 20;
         let roots: &[usize] = &roots;
-        let columns_of = |these: &[(usize, Vec<usize>)]| -> Vec<usize> {
+        // One pass over the file for every check; a uniqueness check that
+        // outgrows its memory budget on the way goes again, alone, in
+        // passes that each keep one hash partition of its values.
+        let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
+        let pass = |these: Vec<(usize, Vec<usize>)>, partition: (u64, u64)| {
+            // The file columns this pass reads, in file order.
             let mut wanted: Vec<usize> = these
                 .iter()
                 .flat_map(|(_, cols)| cols.iter().map(|&c| roots[c]))
                 .collect();
             wanted.sort_unstable();
             wanted.dedup();
-            wanted
-        };
-        // One pass over the file for every check; a uniqueness check that
-        // outgrows its memory budget on the way goes again, alone, in
-        // passes that each keep one hash partition of its values.
-        let mut conversion_errors: Vec<Option<String>> = vec![None; roots.len()];
-        let pass = |these: Vec<(usize, Vec<usize>)>, partition: (u64, u64)| {
-            let wanted = columns_of(&these);
             let (arrow_meta, reader, schema) = (&arrow_meta, &reader, &schema);
             async move {
                 let mask =
