@@ -569,14 +569,19 @@ impl AsyncFileReader for StoreReader {
 
     fn get_metadata<'a>(
         &'a mut self,
-        _options: Option<&'a ArrowReaderOptions>,
+        options: Option<&'a ArrowReaderOptions>,
     ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
         async move {
             let size = self.size;
-            let meta = ParquetMetaDataReader::new()
-                .with_prefetch_hint(Some(64 * 1024))
-                .load_and_finish(self, size)
-                .await?;
+            // The page indexes are read only when asked for (a sampling
+            // reader uses the offset index to fetch just the pages it needs).
+            let mut reader = ParquetMetaDataReader::new().with_prefetch_hint(Some(64 * 1024));
+            if let Some(options) = options {
+                reader = reader
+                    .with_column_index_policy(options.column_index_policy())
+                    .with_offset_index_policy(options.offset_index_policy());
+            }
+            let meta = reader.load_and_finish(self, size).await?;
             Ok(Arc::new(meta))
         }
         .boxed()

@@ -974,3 +974,163 @@ async fn string_checks_agree_however_the_column_is_encoded() {
         assert_same_results(first, r);
     }
 }
+
+/// Uniqueness of integers past the memory budget: when no value comes
+/// twice, the first pass proves it with one bit per value and the file is
+/// read once; a value that does come twice (in one part or across the
+/// parts' seam), or values too sparse for the bits, send the check back to
+/// partitioned passes, with exact counts either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uniqueness_past_the_budget_is_proved_in_one_pass_when_no_value_repeats() {
+    let n: usize = 1_200_000;
+    let id: Vec<i64> = (0..n as i64).map(|i| i * 7_919 % n as i64).collect();
+    let sid: Vec<Option<String>> = (0..n)
+        .map(|i| (i % 1_000 != 0).then(|| (i + 1_000_000).to_string()))
+        .collect();
+    let sparse: Vec<i64> = (0..n as i64).map(|i| i << 20).collect();
+    let mut early: Vec<i64> = (0..n as i64).collect();
+    early[200_000] = 100_000; // twice within the first part, after the pairs went
+    let mut late: Vec<i64> = (0..n as i64).collect();
+    late[n - 1] = 3; // twice across the seam at row 600,000
+    let f = fixture_groups(
+        vec![
+            ("id", Arc::new(Int64Array::from(id)) as ArrayRef),
+            ("sid", Arc::new(StringArray::from(sid.clone()))),
+            ("sparse", Arc::new(Int64Array::from(sparse))),
+            ("early", Arc::new(Int64Array::from(early))),
+            ("late", Arc::new(Int64Array::from(late))),
+        ],
+        300_000,
+    );
+    let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    let suite_of = |columns: &[&str]| {
+        let body: String = columns
+            .iter()
+            .map(|c| {
+                one(
+                    "expect_column_values_to_be_unique",
+                    &format!("{{column: {c}}}"),
+                )
+            })
+            .collect();
+        CompiledSuite::load(&format!("expectations:\n{body}"), "test_validation.yml").unwrap()
+    };
+    // 1.2 M pairs of 16 bytes are ~18 MB: 1 MiB cannot hold them.
+    let tight = aims_dq::config::Limits {
+        unique_memory_mb: 1,
+        ..Default::default()
+    };
+    let roomy = aims_dq::config::Limits::default();
+
+    let unique = suite_of(&["id", "sid"]);
+    let once = engine::validate_with(&f.store, &entry, &unique, &roomy)
+        .await
+        .unwrap();
+    let proved = engine::validate_with(&f.store, &entry, &unique, &tight)
+        .await
+        .unwrap();
+    assert_same_results(&once.results, &proved.results);
+    for r in &proved.results {
+        assert!(r.success, "{r:?}");
+        assert_eq!(r.result.unexpected_count, Some(0));
+    }
+    assert_eq!(proved.results[1].result.missing_count, Some(1_200));
+    assert_eq!(proved.bytes_fetched, once.bytes_fetched, "read once");
+
+    let repeated = suite_of(&["sparse", "early", "late"]);
+    let once = engine::validate_with(&f.store, &entry, &repeated, &roomy)
+        .await
+        .unwrap();
+    let passes = engine::validate_with(&f.store, &entry, &repeated, &tight)
+        .await
+        .unwrap();
+    assert_same_results(&once.results, &passes.results);
+    assert!(passes.bytes_fetched > 2 * once.bytes_fetched);
+    let counts: Vec<_> = passes
+        .results
+        .iter()
+        .map(|r| {
+            (
+                r.success,
+                r.result.unexpected_count,
+                r.result.partial_unexpected_list.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            (true, Some(0), Some(vec![])),
+            (false, Some(2), Some(vec![json!(100_000), json!(100_000)])),
+            (false, Some(2), Some(vec![json!(3), json!(3)])),
+        ]
+    );
+}
+
+/// A reader opened with the offset index (as the profiler's sampler is)
+/// fetches only the pages of the rows it selects; without it, whole column
+/// chunks.
+#[tokio::test]
+async fn a_sampled_read_fetches_only_the_pages_of_its_rows() {
+    use futures::TryStreamExt;
+    use parquet::arrow::arrow_reader::{ArrowReaderOptions, RowSelection, RowSelector};
+    use parquet::file::metadata::PageIndexPolicy;
+    let n = 200_000usize;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_data_page_row_count_limit(1_000)
+        .set_write_batch_size(1_000)
+        .set_dictionary_enabled(false)
+        .build();
+    let f = fixture_with(
+        vec![
+            (
+                "id",
+                Arc::new(Int64Array::from_iter_values(0..n as i64)) as ArrayRef,
+            ),
+            (
+                "s",
+                Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| format!("value number {i}")),
+                )),
+            ),
+        ],
+        Some(props),
+    );
+    let entry = f.store.head("t.parquet").await.unwrap().unwrap();
+    let mut fetched = Vec::new();
+    for policy in [PageIndexPolicy::Optional, PageIndexPolicy::Skip] {
+        let options = ArrowReaderOptions::new().with_offset_index_policy(policy);
+        let (builder, reader) = engine::open_with(&f.store, &entry, options).await.unwrap();
+        assert_eq!(
+            builder
+                .metadata()
+                .page_index()
+                .is_some_and(|p| p.has_offset_indexes()),
+            policy == PageIndexPolicy::Optional
+        );
+        let counter = reader.fetched_counter();
+        let before = counter.load(std::sync::atomic::Ordering::Relaxed);
+        let selection = RowSelection::from(vec![
+            RowSelector::skip(100_000),
+            RowSelector::select(500),
+            RowSelector::skip(n - 100_500),
+        ]);
+        let batches: Vec<_> = builder
+            .with_row_selection(selection)
+            .build()
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 500);
+        fetched.push(counter.load(std::sync::atomic::Ordering::Relaxed) - before);
+    }
+    assert!(
+        fetched[0] * 20 < entry.size && fetched[1] > entry.size / 2,
+        "fetched with the offset index {}, without {}, file {}",
+        fetched[0],
+        fetched[1],
+        entry.size
+    );
+}

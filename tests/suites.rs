@@ -10,6 +10,7 @@ use aims_dq::profile;
 use aims_dq::store::Store;
 use aims_dq::suite::{CompiledSuite, Suite};
 use common::Workspace;
+use serde_json::json;
 
 fn settings() -> Settings {
     Settings::resolve(FileConfig::default(), Overrides::default()).unwrap()
@@ -160,5 +161,88 @@ async fn profiled_rules_cover_the_expected_types() {
         "expect_column_values_to_match_regex",
     ] {
         assert!(seen.contains(t), "no suite uses {t}");
+    }
+}
+
+/// A large file is profiled in parts read in parallel; merged, they give
+/// the statistics of one read of the same rows, with the distinct values
+/// tracked in full, overflowing in one part, or overflowing only together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_profiled_in_parallel_parts_gives_the_statistics_of_one_read() {
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let n: usize = 1_200_000;
+    let id = Int64Array::from_iter_values((0..n as i64).map(|i| i * 3));
+    let code = StringArray::from(
+        (0..n)
+            .map(|i| match i % 89 {
+                0 => None,
+                1 => Some("None".to_string()),
+                2 if i > 900_000 => Some("late@example.org".to_string()),
+                _ => Some(format!("{}", i % 600)),
+            })
+            .collect::<Vec<_>>(),
+    );
+    // Ties of the smallest and largest value across the seams, ±0 as one key.
+    let x = Float64Array::from(
+        (0..n)
+            .map(|i| match i {
+                10 => Some(0.0),
+                700_000 => Some(-0.0),
+                _ if i % 101 == 0 => None,
+                _ if i % 97 == 0 => Some(-5.5),
+                _ => Some((i % 1_000) as f64 * 0.5),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let text = StringArray::from_iter_values((0..n).map(|i| format!("t{}é", i % 650_000)));
+    let batch = RecordBatch::try_from_iter(vec![
+        ("id", Arc::new(id) as ArrayRef),
+        ("code", Arc::new(code)),
+        ("x", Arc::new(x)),
+        ("text", Arc::new(text)),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, group_rows) in [("parts.parquet", 300_000), ("one.parquet", n)] {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group_rows))
+            .build();
+        let file = std::fs::File::create(dir.path().join(name)).unwrap();
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+    let store = Store::open(dir.path().to_str().unwrap(), false).unwrap();
+    let parts = store.head("parts.parquet").await.unwrap().unwrap();
+    let one = store.head("one.parquet").await.unwrap().unwrap();
+    // 2 M: all tracked; 1,000: `id` and `text` overflow in every part;
+    // 700,000: `text` (650,000 values) fits each part, not the parts together.
+    for max in [2_000_000, 1_000, 700_000] {
+        let mut settings = settings();
+        settings.sample_rows = 0;
+        settings.profile.max_distinct_tracked = max;
+        let a = profile::profile_file(&store, &parts, "t", &settings)
+            .await
+            .unwrap();
+        let b = profile::profile_file(&store, &one, "t", &settings)
+            .await
+            .unwrap();
+        assert_eq!(a.sampled_rows, n as u64);
+        let a = serde_json::to_value(&a.columns).unwrap();
+        let b = serde_json::to_value(&b.columns).unwrap();
+        assert_eq!(a, b, "max_distinct_tracked {max}");
+        let text = &a[3];
+        assert_eq!(
+            text["distinct"],
+            if max > 650_000 {
+                json!(650_000)
+            } else {
+                json!(null)
+            }
+        );
+        assert_eq!(a[2]["min_value"], json!(-5.5));
+        assert_eq!(a[1]["sentinels"], json!((n / 89) as u64 + 1));
     }
 }

@@ -96,6 +96,9 @@ impl Accumulator {
         if let Accumulator::Unique(acc) = self {
             acc.partition = (part, parts);
             acc.budget = budget;
+            // The proof is for a pass over every value (one partition).
+            acc.bits = (parts <= 1 && acc.ints.is_some())
+                .then(|| Box::new(IntBits::new(bits_bound(budget))));
         }
     }
 
@@ -701,6 +704,107 @@ pub struct UniqueAcc {
     rows_seen: u64,
     /// Past the budget: (rows seen, bytes held) when it was reached.
     overflow: Option<(u64, u64)>,
+    /// The integers seen as bits, while no value has come twice: proof of
+    /// uniqueness for the first pass over the file (see `IntBits`).
+    bits: Option<Box<IntBits>>,
+    /// The pairs went past the budget while `bits` held: the pass goes on
+    /// with the bits alone, which settle the check if no value comes twice.
+    /// (rows seen, bytes held) when the pairs were let go.
+    proof_only: Option<(u64, u64)>,
+}
+
+/// Integers as bits, in chunks of 65,536 consecutive values (8 KiB each):
+/// ids numbered densely take a bit each, so one pass proves a column of
+/// 60 M of them unique in ~8 MB. Sparse values fill the chunk bound soon
+/// and the bits are given up.
+#[derive(Default)]
+pub(super) struct IntBits {
+    /// Chunk number (value >> 16) → its place in `chunks`.
+    index: FastMap<i64, usize>,
+    chunks: Vec<Box<[u64]>>,
+    /// The chunk of the last value (ids mostly come in runs).
+    last: Option<(i64, usize)>,
+    max_chunks: usize,
+}
+
+const BITS_CHUNK_WORDS: usize = 1024;
+const BITS_CHUNK_BYTES: u64 = BITS_CHUNK_WORDS as u64 * 8;
+
+impl IntBits {
+    /// Bits bounded to `max_bytes`.
+    fn new(max_bytes: u64) -> IntBits {
+        IntBits {
+            max_chunks: (max_bytes / BITS_CHUNK_BYTES).max(1) as usize,
+            ..Default::default()
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        self.chunks.len() as u64 * BITS_CHUNK_BYTES
+    }
+
+    fn chunk(&mut self, number: i64) -> Option<usize> {
+        if let Some((n, at)) = self.last {
+            if n == number {
+                return Some(at);
+            }
+        }
+        let at = match self.index.get(&number) {
+            Some(&at) => at,
+            None => {
+                if self.chunks.len() >= self.max_chunks {
+                    return None;
+                }
+                self.chunks
+                    .push(vec![0u64; BITS_CHUNK_WORDS].into_boxed_slice());
+                self.index.insert(number, self.chunks.len() - 1);
+                self.chunks.len() - 1
+            }
+        };
+        self.last = Some((number, at));
+        Some(at)
+    }
+
+    /// Sets the bit of `v`: false if it was set already (a duplicate) or
+    /// the bits would outgrow their bound; either way the proof is gone.
+    fn insert(&mut self, v: i64) -> bool {
+        let Some(at) = self.chunk(v >> 16) else {
+            return false;
+        };
+        let bit = (v & 0xFFFF) as usize;
+        let word = &mut self.chunks[at][bit >> 6];
+        let mask = 1u64 << (bit & 63);
+        let fresh = *word & mask == 0;
+        *word |= mask;
+        fresh
+    }
+
+    /// Takes in another part's bits: false if a value is in both (a
+    /// duplicate) or the bound is passed.
+    fn join(&mut self, other: IntBits) -> bool {
+        for (number, at) in other.index {
+            let theirs = &other.chunks[at];
+            let Some(mine) = self.chunk(number) else {
+                return false;
+            };
+            for (a, b) in self.chunks[mine].iter_mut().zip(theirs.iter()) {
+                if *a & b != 0 {
+                    return false;
+                }
+                *a |= b;
+            }
+        }
+        true
+    }
+
+    /// Distinct values set.
+    fn count(&self) -> u64 {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .map(|w| w.count_ones() as u64)
+            .sum()
+    }
 }
 
 /// Bytes a uniqueness map holds per distinct value besides a string key's
@@ -709,6 +813,15 @@ pub(super) const UNIQUE_BYTES_PER_VALUE: u64 = 96;
 
 /// Bytes per collected (value, row) pair.
 const INT_PAIR_BYTES: u64 = 16;
+
+/// The most bytes the bits of a proof of uniqueness take: half the check's
+/// budget (32 MiB when it has none).
+fn bits_bound(budget: u64) -> u64 {
+    match budget {
+        0 => 32 << 20,
+        b => b / 2,
+    }
+}
 
 /// The integer a string spells when it is written as Rust (and Python)
 /// print that integer, so that value ↔ text is one to one.
@@ -877,7 +990,10 @@ impl UniqueAcc {
                 .iter()
                 .map(|r| r.capacity() as u64)
                 .sum::<u64>();
-        ints * INT_PAIR_BYTES + self.seen.len() as u64 * UNIQUE_BYTES_PER_VALUE + self.key_bytes
+        ints * INT_PAIR_BYTES
+            + self.seen.len() as u64 * UNIQUE_BYTES_PER_VALUE
+            + self.key_bytes
+            + self.bits.as_ref().map_or(0, |b| b.bytes())
     }
 
     /// Past the budget: (rows seen, bytes held then), so that the engine can
@@ -887,8 +1003,32 @@ impl UniqueAcc {
     }
 
     fn check_budget(&mut self) {
-        if self.budget > 0 && self.overflow.is_none() && self.held_bytes() > self.budget {
-            self.overflow = Some((self.rows_seen, self.held_bytes()));
+        if self.budget == 0
+            || self.overflow.is_some()
+            || self.proof_only.is_some()
+            || self.held_bytes() <= self.budget
+        {
+            return;
+        }
+        let pressure = (self.rows_seen, self.held_bytes());
+        if self.bits.is_some() && self.seen.is_empty() {
+            // No value has come twice yet: go on with the bits alone.
+            self.proof_only = Some(pressure);
+            let bits = self.bits.take();
+            self.release();
+            self.bits = bits;
+        } else {
+            self.overflow = Some(pressure);
+            self.release();
+        }
+    }
+
+    /// The bits proving uniqueness are gone (a value came twice, or they
+    /// outgrew their bound): without the pairs too, the check goes again.
+    fn lose_proof(&mut self) {
+        self.bits = None;
+        if let Some(pressure) = self.proof_only.take() {
+            self.overflow = Some(pressure);
             self.release();
         }
     }
@@ -902,6 +1042,7 @@ impl UniqueAcc {
         }
         self.int_runs = Vec::new();
         self.partial.clear();
+        self.bits = None;
     }
 
     fn close_partition(&mut self) {
@@ -1008,17 +1149,37 @@ impl UniqueAcc {
             self.release();
             return;
         }
+        let (ra, ba) = self
+            .overflow
+            .or(self.proof_only)
+            .unwrap_or((self.rows_seen, self.held_bytes()));
+        let (rb, bb) = other
+            .overflow
+            .or(other.proof_only)
+            .unwrap_or((other.rows_seen, other.held_bytes()));
+        let pressure = Some((ra + rb, ba + bb));
+        self.rows_seen += other.rows_seen;
+        // A value in both parts' bits is a duplicate: the proof is gone.
+        self.bits = match (self.bits.take(), other.bits.take()) {
+            (Some(mut a), Some(b)) => a.join(*b).then_some(a),
+            _ => None,
+        };
         if self.overflow.is_some() || other.overflow.is_some() {
-            let (ra, ba) = self.overflow.unwrap_or((self.rows_seen, self.held_bytes()));
-            let (rb, bb) = other
-                .overflow
-                .unwrap_or((other.rows_seen, other.held_bytes()));
-            self.overflow = Some((ra + rb, ba + bb));
-            self.rows_seen += other.rows_seen;
+            self.overflow = pressure;
             self.release();
             return;
         }
-        self.rows_seen += other.rows_seen;
+        if self.proof_only.is_some() || other.proof_only.is_some() {
+            // One side kept only its bits: the whole rests on them.
+            let bits = self.bits.take();
+            self.release();
+            self.bits = bits;
+            self.proof_only = pressure;
+            if self.bits.is_none() {
+                self.lose_proof();
+            }
+            return;
+        }
         match (&mut self.ints, other.ints.take()) {
             (Some(_), Some(b)) => {
                 self.int_runs.push(b);
@@ -1083,11 +1244,13 @@ impl UniqueAcc {
         Value::Object(map)
     }
 
-    /// Makes room in `ints` for `more` pairs without growing past the budget.
-    fn reserve_ints(&mut self, more: usize) {
+    /// Makes room in `ints` for the pairs of `rows` more rows (this
+    /// partition's share of them) without growing past the budget.
+    fn reserve_ints(&mut self, rows: usize) {
         let budget_pairs = (self.budget / INT_PAIR_BYTES) as usize;
+        let share = rows.div_ceil(self.partition.1.max(1) as usize);
         if let Some(values) = &mut self.ints {
-            let want = values.len() + more;
+            let want = values.len() + share;
             if want > values.capacity() {
                 let mut cap = (values.capacity() * 2).max(want).max(1024);
                 if budget_pairs > 0 {
@@ -1103,9 +1266,23 @@ impl UniqueAcc {
     fn collect_ints(&mut self, col: &Col, row_offset: u64, counts: bool) -> usize {
         let n = col.len();
         let (part, parts) = self.partition;
-        self.reserve_ints(n);
+        // With the pairs let go, values only go into the bits.
+        let pairs = self.proof_only.is_none();
+        if pairs {
+            self.reserve_ints(n);
+        }
         let Some(values) = &mut self.ints else {
             return 0;
+        };
+        let bits = &mut self.bits;
+        let mut proof = true;
+        let mut keep = |v: i64, row: u64| {
+            if let Some(b) = bits {
+                proof &= b.insert(v);
+            }
+            if pairs {
+                values.push((v, row));
+            }
         };
         if let Col::Int(a) = col {
             for i in 0..n {
@@ -1117,33 +1294,38 @@ impl UniqueAcc {
                 if !in_partition(hash_of(&v), (part, parts)) {
                     continue;
                 }
-                values.push((v, row_offset + i as u64));
+                keep(v, row_offset + i as u64);
             }
-            return n;
-        }
-        if !self.ints_text {
-            return 0;
-        }
-        for i in 0..n {
-            let s = match col.cell(i) {
-                Cell::Null => {
-                    self.missing += counts as u64;
+        } else if self.ints_text {
+            for i in 0..n {
+                let v = match col.cell(i) {
+                    Cell::Null => {
+                        self.missing += counts as u64;
+                        continue;
+                    }
+                    Cell::Str(s) => canonical_int(s),
+                    _ => None,
+                };
+                let Some(v) = v else {
+                    // Not an integer: the values go on in the map.
+                    self.bits = None;
+                    if pairs {
+                        self.ints_into_map();
+                        return i;
+                    }
+                    self.lose_proof();
+                    return n;
+                };
+                if !in_partition(hash_of(&v), (part, parts)) {
                     continue;
                 }
-                Cell::Str(s) => s,
-                _ => {
-                    self.ints_into_map();
-                    return i;
-                }
-            };
-            let Some(v) = canonical_int(s) else {
-                self.ints_into_map();
-                return i;
-            };
-            if !in_partition(hash_of(&v), (part, parts)) {
-                continue;
+                keep(v, row_offset + i as u64);
             }
-            values.push((v, row_offset + i as u64));
+        } else {
+            return 0;
+        }
+        if !proof {
+            self.lose_proof();
         }
         n
     }
@@ -1270,6 +1452,12 @@ impl UniqueAcc {
             return Outcome::exception(
                 "internal: the uniqueness check went past its memory budget".into(),
             );
+        }
+        if let (Some(bits), Some(_)) = (&self.bits, self.proof_only) {
+            // Settled by the bits: no value came twice.
+            if self.max_values > 0 && bits.count() > self.max_values {
+                return Outcome::exception(too_many_values(self.max_values, None));
+            }
         }
         let partial: Vec<Value> = self.partial.into_values().collect();
         map_outcome(

@@ -340,47 +340,51 @@ fn more_partitions(parts: u64, (seen, held): (u64, u64), rows: u64, budget: u64)
 /// Files with fewer rows are scanned by one thread.
 const PARALLEL_MIN_ROWS: u64 = 1 << 20;
 
-/// Scans the projected columns of the whole file: one part per core when
-/// the file is large and has several row groups, merged in row order.
-async fn scan(
+/// Runs `part` over the whole file: over contiguous runs of row groups, one
+/// per core, each on its own thread, when the file is large and has several
+/// row groups; else once over all of it. `part` gets a reader builder, the
+/// row groups (None: all), their first row and how many parts there are;
+/// the outputs come in row order.
+pub(crate) async fn in_parts<T, F, Fut>(
     arrow_meta: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
     reader: &crate::store::StoreReader,
-    mask: ProjectionMask,
-    plan: &ScanPlan<'_>,
-) -> Result<ScanOutput, ReadError> {
+    part: F,
+) -> Result<Vec<T>, ReadError>
+where
+    F: Fn(
+            ParquetRecordBatchStreamBuilder<crate::store::StoreReader>,
+            Option<Vec<usize>>,
+            u64,
+            usize,
+        ) -> Fut
+        + Sync,
+    Fut: std::future::Future<Output = Result<T, ReadError>>,
+    T: Send,
+{
     let meta = arrow_meta.metadata().clone();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let handle = tokio::runtime::Handle::current();
+    let builder =
+        || ParquetRecordBatchStreamBuilder::new_with_metadata(reader.clone(), arrow_meta.clone());
     // At least two parts, so that one core still runs (and tests) the split.
     let parts = split_row_groups(&meta, cores.clamp(2, 16));
     if parts.len() < 2
         || row_count(&meta) < PARALLEL_MIN_ROWS
         || handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread
     {
-        let builder =
-            ParquetRecordBatchStreamBuilder::new_with_metadata(reader.clone(), arrow_meta.clone());
-        return scan_part(builder, mask, None, 0, plan).await;
+        return Ok(vec![part(builder(), None, 0, 1).await?]);
     }
-    // Each part decodes on its own thread; borrowing the plan needs scoped
-    // threads, which drive the parts' I/O through the runtime's handle.
-    // The parts share the uniqueness budget.
-    let plan = &ScanPlan {
-        unique_budget: plan.unique_budget / parts.len() as u64,
-        ..*plan
-    };
-    let outputs: Vec<Result<ScanOutput, ReadError>> = tokio::task::block_in_place(|| {
+    // Borrowing `part` needs scoped threads, which drive the parts' I/O
+    // through the runtime's handle.
+    let n = parts.len();
+    let part = &part;
+    let outputs: Vec<Result<T, ReadError>> = tokio::task::block_in_place(|| {
         std::thread::scope(|s| {
             let threads: Vec<_> = parts
                 .into_iter()
                 .map(|(groups, first_row)| {
-                    let b = ParquetRecordBatchStreamBuilder::new_with_metadata(
-                        reader.clone(),
-                        arrow_meta.clone(),
-                    );
-                    let (mask, handle) = (mask.clone(), handle.clone());
-                    s.spawn(move || {
-                        handle.block_on(scan_part(b, mask, Some(groups), first_row, plan))
-                    })
+                    let (b, handle) = (builder(), handle.clone());
+                    s.spawn(move || handle.block_on(part(b, Some(groups), first_row, n)))
                 })
                 .collect();
             threads
@@ -395,9 +399,29 @@ async fn scan(
                 .collect()
         })
     });
+    outputs.into_iter().collect()
+}
+
+/// Scans the projected columns of the whole file, in parts (`in_parts`)
+/// merged in row order.
+async fn scan(
+    arrow_meta: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    reader: &crate::store::StoreReader,
+    mask: ProjectionMask,
+    plan: &ScanPlan<'_>,
+) -> Result<ScanOutput, ReadError> {
+    let outputs = in_parts(arrow_meta, reader, |builder, groups, first_row, parts| {
+        // The parts share the uniqueness budget.
+        let plan = ScanPlan {
+            unique_budget: plan.unique_budget / parts as u64,
+            ..*plan
+        };
+        let mask = mask.clone();
+        async move { scan_part(builder, mask, groups, first_row, &plan).await }
+    })
+    .await?;
     let mut merged: Option<ScanOutput> = None;
-    for out in outputs {
-        let (accs, errors) = out?;
+    for (accs, errors) in outputs {
         match &mut merged {
             None => merged = Some((accs, errors)),
             Some((all, all_errors)) => {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
-use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection, RowSelector};
+use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use serde::Serialize;
 
 pub use rules::default_quality_thresholds;
@@ -33,7 +34,7 @@ use crate::discover::{self, SuiteIndex};
 use crate::engine::{self, classify, Col, ReadError};
 use crate::progress::Progress;
 use crate::roots::Roots;
-use crate::store::{Entry, Store};
+use crate::store::{Entry, Store, StoreReader};
 use crate::suite::{suite_file_name, CompiledSuite, Suite};
 
 #[derive(Debug, Clone, Default)]
@@ -143,32 +144,45 @@ pub async fn profile_file(
     // has one, instead of decoding whole row groups to skip rows.
     let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
         .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
-    let (builder, _) = engine::open_with(store, entry, options).await?;
-    let schema = builder.schema().clone();
+    let (builder, reader) = engine::open_with(store, entry, options).await?;
     let total = engine::row_count(builder.metadata());
     let whole = settings.sample_rows == 0 || total <= settings.sample_rows;
     let sentinels: HashSet<String> = settings.sentinels.iter().cloned().collect();
-    let mut columns: Vec<ColumnStats> = schema
-        .fields()
-        .iter()
-        .map(|f| ColumnStats::new(f.name(), f.data_type()))
-        .collect();
-    let mut builder = builder.with_batch_size(engine::BATCH_ROWS);
-    if !whole {
-        builder = builder.with_row_selection(spread_selection(total, settings.sample_rows));
-    }
-    let mut stream = builder.build().map_err(|e| classify(&e))?;
-    let mut sampled = 0u64;
     let max_distinct = settings.profile.max_distinct_tracked;
-    while let Some(batch) = stream.try_next().await.map_err(|e| classify(&e))? {
-        sampled += batch.num_rows() as u64;
-        for (stats, array) in columns.iter_mut().zip(batch.columns()) {
-            // A column whose values cannot be read gets no value rules.
-            if let Ok(col) = Col::from_array(array) {
-                stats.update(&col, &sentinels, max_distinct);
+    let read = |builder: ParquetRecordBatchStreamBuilder<StoreReader>,
+                groups: Option<Vec<usize>>,
+                selection: Option<RowSelection>| {
+        let mut builder = builder.with_batch_size(engine::BATCH_ROWS);
+        if let Some(groups) = groups {
+            builder = builder.with_row_groups(groups);
+        }
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
+        }
+        profile_rows(builder, &sentinels, max_distinct)
+    };
+    let (mut columns, sampled) = if whole {
+        // The whole file, in parts read in parallel, merged in row order.
+        let meta = ArrowReaderMetadata::try_new(builder.metadata().clone(), Default::default())
+            .map_err(|e| classify(&e))?;
+        let parts = engine::in_parts(&meta, &reader, |b, groups, _, _| read(b, groups, None));
+        let mut parts = parts.await?.into_iter();
+        let (mut columns, mut sampled) = parts.next().unwrap_or_default();
+        for (more, rows) in parts {
+            sampled += rows;
+            for (c, m) in columns.iter_mut().zip(more) {
+                c.merge(m, &sentinels, max_distinct);
             }
         }
-    }
+        (columns, sampled)
+    } else {
+        read(
+            builder,
+            None,
+            Some(spread_selection(total, settings.sample_rows)),
+        )
+        .await?
+    };
     for c in &mut columns {
         c.finish(whole, settings.profile.max_set_size.max(20), &sentinels);
     }
@@ -184,6 +198,33 @@ pub async fn profile_file(
         whole_file: whole,
         columns,
     })
+}
+
+/// Gathers the statistics of every column over the rows a reader yields,
+/// and counts them.
+async fn profile_rows(
+    builder: ParquetRecordBatchStreamBuilder<StoreReader>,
+    sentinels: &HashSet<String>,
+    max_distinct: usize,
+) -> Result<(Vec<ColumnStats>, u64), ReadError> {
+    let mut columns: Vec<ColumnStats> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| ColumnStats::new(f.name(), f.data_type()))
+        .collect();
+    let mut stream = builder.build().map_err(|e| classify(&e))?;
+    let mut rows = 0u64;
+    while let Some(batch) = stream.try_next().await.map_err(|e| classify(&e))? {
+        rows += batch.num_rows() as u64;
+        for (stats, array) in columns.iter_mut().zip(batch.columns()) {
+            // A column whose values cannot be read gets no value rules.
+            if let Ok(col) = Col::from_array(array) {
+                stats.update(&col, sentinels, max_distinct);
+            }
+        }
+    }
+    Ok((columns, rows))
 }
 
 /// A column distinct in the sample is unique only if it is in the whole

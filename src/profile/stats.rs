@@ -201,6 +201,64 @@ impl ColumnStats {
         }
     }
 
+    /// Takes in the statistics of the rows right after this one's (a later
+    /// part of the file, read in parallel): as if one had seen them all.
+    pub fn merge(
+        &mut self,
+        mut other: ColumnStats,
+        sentinels: &HashSet<String>,
+        max_distinct: usize,
+    ) {
+        self.count += other.count;
+        self.nulls += other.nulls;
+        self.min_length = match (self.min_length, other.min_length) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max_length = self.max_length.max(other.max_length);
+        // On a tie the later value is shown, as `update` does.
+        if let Some(x) = other.num_min {
+            if self.num_min.is_none_or(|m| x <= m) {
+                self.num_min = Some(x);
+                self.min_value = other.min_value.take();
+            }
+        }
+        if let Some(x) = other.num_max {
+            if self.num_max.is_none_or(|m| x >= m) {
+                self.num_max = Some(x);
+                self.max_value = other.max_value.take();
+            }
+        }
+        self.infinities.0 |= other.infinities.0;
+        self.infinities.1 |= other.infinities.1;
+        if !self.overflow && !other.overflow {
+            // The earlier part's first value of a key is the one shown.
+            for (k, (v, n)) in other.counts.drain() {
+                self.counts.entry(k).or_insert((v, 0)).1 += n;
+            }
+            for (k, (v, n)) in other.texts.drain() {
+                self.texts.entry(k).or_insert((v, 0)).1 += n;
+            }
+            if self.counts.len() + self.texts.len() <= max_distinct {
+                return;
+            }
+        }
+        // Too many distinct values together: every value is judged, the
+        // counted ones by their counts (as past an overflow in `update`).
+        for side in [&mut *self, &mut other] {
+            if !side.overflow {
+                side.overflow = true;
+                side.judge_counted(sentinels);
+                side.counts = FastMap::default();
+                side.texts = FastMap::default();
+            }
+        }
+        self.sentinels += other.sentinels;
+        for (mine, theirs) in self.pattern_matches.iter_mut().zip(&other.pattern_matches) {
+            mine.1 += theirs.1;
+        }
+    }
+
     /// A string value seen `n` times: a sentinel, or counted per shape.
     fn judge_text(&mut self, s: &str, n: u64, sentinels: &HashSet<String>) {
         if sentinels.contains(s) {
