@@ -1036,6 +1036,23 @@ async fn uniqueness_past_the_budget_is_proved_in_one_pass_when_no_value_repeats(
     }
     assert_eq!(proved.results[1].result.missing_count, Some(1_200));
     assert_eq!(proved.bytes_fetched, once.bytes_fetched, "read once");
+    // Settled by the bits, a check still keeps to limits.unique_max_values.
+    let capped = aims_dq::config::Limits {
+        unique_max_values: 1_000,
+        ..tight.clone()
+    };
+    let refused = engine::validate_with(&f.store, &entry, &unique, &capped)
+        .await
+        .unwrap();
+    for r in &refused.results {
+        let e = r.exception_info.as_ref().expect("an exception");
+        assert!(
+            e.exception_message.contains("limits.unique_max_values"),
+            "{}",
+            e.exception_message
+        );
+        assert!(!r.success);
+    }
 
     let repeated = suite_of(&["sparse", "early", "late"]);
     let once = engine::validate_with(&f.store, &entry, &repeated, &roomy)

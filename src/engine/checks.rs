@@ -1014,9 +1014,7 @@ impl UniqueAcc {
         if self.bits.is_some() && self.seen.is_empty() {
             // No value has come twice yet: go on with the bits alone.
             self.proof_only = Some(pressure);
-            let bits = self.bits.take();
-            self.release();
-            self.bits = bits;
+            self.release_pairs();
         } else {
             self.overflow = Some(pressure);
             self.release();
@@ -1035,6 +1033,12 @@ impl UniqueAcc {
 
     /// Lets go of the values held (the result is not going to be used).
     fn release(&mut self) {
+        self.release_pairs();
+        self.bits = None;
+    }
+
+    /// Lets go of everything but the bits.
+    fn release_pairs(&mut self) {
         self.seen = FastMap::default();
         self.key_bytes = 0;
         if let Some(v) = &mut self.ints {
@@ -1042,7 +1046,6 @@ impl UniqueAcc {
         }
         self.int_runs = Vec::new();
         self.partial.clear();
-        self.bits = None;
     }
 
     fn close_partition(&mut self) {
@@ -1171,9 +1174,7 @@ impl UniqueAcc {
         }
         if self.proof_only.is_some() || other.proof_only.is_some() {
             // One side kept only its bits: the whole rests on them.
-            let bits = self.bits.take();
-            self.release();
-            self.bits = bits;
+            self.release_pairs();
             self.proof_only = pressure;
             if self.bits.is_none() {
                 self.lose_proof();
